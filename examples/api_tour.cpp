@@ -1,0 +1,49 @@
+// The README's API tour, as a program: CI builds and runs it, so the tour always compiles.
+#include <iostream>
+
+#include <strata/strata.hpp>
+
+using namespace strata;
+
+int main() {
+  // --- Tensors: immutable values, NumPy broadcasting, runtime dtype ---
+  Tensor a = Tensor::from_vector({1, 2, 3, 4, 5, 6}, {2, 3});  // float32 by default
+  Tensor b = Tensor::arange(3);                                // [0, 1, 2]
+  Tensor c = relu(a * 2.0 - b);                                // [2, 3] with b broadcast
+  std::cout << c << "\n";
+  std::cout << sum(c, 1) << " " << argmax(c, 1) << "\n";
+  Tensor d = a.astype(DType::float64);  // mixing float32 and float64 in one op is a DTypeError
+
+  // --- GradientTape: define-by-run, TensorFlow 2 semantics ---
+  Variable w(Tensor::random_normal({3, 2}), "w");  // trainable Variables are watched
+  Tensor x = Tensor::random_normal({4, 3});
+  GradientTape tape;
+  Tensor loss = mean(square(matmul(x, w)));
+  Tensor dw = tape.gradient(loss, {w})[0];
+  w.assign_sub(dw * 0.1);  // in place
+
+  // Higher order: nested tapes (d2/dx2 of x^3 at 2 is 12)
+  Tensor t = Tensor::scalar(2.0, DType::float64);
+  GradientTape outer;
+  outer.watch(t);
+  Tensor dt;
+  {
+    GradientTape inner;
+    inner.watch(t);
+    dt = inner.gradient(t * t * t, {t})[0];
+  }
+  std::cout << "d2/dx2 x^3 at 2 = " << outer.gradient(dt, {t})[0].item<double>() << "\n";
+
+  // --- gradcheck: analytic gradients against finite differences in float64 ---
+  auto report = gradcheck([](const std::vector<Tensor>& in) { return tanh(matmul(in[0], in[1])); },
+                          {Tensor::random_normal({2, 3}), Tensor::random_normal({3, 4})});
+  std::cout << report.to_string() << "\n";
+
+  // --- Errors name the op and the shapes ---
+  try {
+    matmul(Tensor::ones({2, 3}), Tensor::ones({4, 5}));
+  } catch (const ShapeError& e) {
+    std::cout << e.what() << "\n";  // matmul: inner dimensions do not match: [2, 3] @ [4, 5] (3 != 4)
+  }
+  return report.ok && d.dtype() == DType::float64 ? 0 : 1;
+}

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# strata's whole set-up, for a newcomer on a fresh Debian 12 machine and for CI.
+#
+#   ./run.sh test       install what is missing, build, run every test and example
+#   ./run.sh demo       same set-up, then run the main example
+#   ./run.sh bench      build and run the benchmarks (Google Benchmark)
+#   ./run.sh sanitize   build the tests with AddressSanitizer + UBSan in build-asan/ and run them
+#
+# The last line of `test` is "N passed, N failed" (Catch2 test cases plus example runs).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(g++ meson ninja-build pkg-config
+  xtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
+  libfmt-dev nlohmann-json3-dev catch2 libbenchmark-dev zlib1g-dev dataset-fashion-mnist)
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "missing packages; run as root:"
+    echo "  apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+}
+
+configure() {  # configure [dir] [meson options...]
+  local dir=$1
+  shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" --wrap-mode=nodownload "$@" >/dev/null
+  fi
+}
+
+build() {  # build dir
+  local jobs
+  jobs=$(nproc 2>/dev/null || echo 2)
+  ninja -C "$1" -j "$jobs" | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Linking|Generating)|^ninja: Entering' || true
+  ninja -C "$1" -j "$jobs" >/dev/null  # fail here if the build failed
+}
+
+# Runs the Catch2 binary and every example; prints "N passed, N failed".
+run_tests() {
+  local dir=$1 examples=$2 passed=0 failed=0 out summary
+  local log="$dir/test-output.txt"
+  set +e
+  "$dir/tests/strata_tests" --order decl >"$log" 2>&1
+  local status=$?
+  set -e
+  tail -n 40 "$log" | grep -vE '^$' | tail -n 25
+  summary=$(grep -E 'All tests passed|test cases:' "$log" | tail -n 1)
+  if [[ $summary =~ All\ tests\ passed.*\ ([0-9]+)\ test\ case ]]; then
+    passed=$((passed + BASH_REMATCH[1]))
+  elif [[ $summary =~ test\ cases:\ +([0-9]+)\ \|\ +([0-9]+)\ passed\ \|\ +([0-9]+)\ failed ]]; then
+    passed=$((passed + BASH_REMATCH[2]))
+    failed=$((failed + BASH_REMATCH[3]))
+  else
+    echo "strata_tests did not finish (exit status $status); see $log"
+    failed=$((failed + 1))
+  fi
+  if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+  if [ "$examples" = yes ]; then
+    while read -r name args; do
+      [ -z "$name" ] && continue
+      # shellcheck disable=SC2086
+      if out=$("$dir/examples/$name" $args 2>&1); then
+        echo "example $name: ok"
+        passed=$((passed + 1))
+      else
+        echo "example $name: FAILED"
+        echo "$out" | tail -n 20
+        failed=$((failed + 1))
+      fi
+    done < <(example_runs)
+  fi
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
+
+# The examples CI runs, with small settings.
+example_runs() {
+  cat <<'LIST'
+regression_tape --steps 400
+api_tour
+LIST
+}
+
+# The README's tour must be examples/api_tour.cpp verbatim.
+check_readme_tour() {
+  local tour
+  tour=$(awk '/<!-- tour:begin -->/{f=1;next}/<!-- tour:end -->/{f=0}f' README.md | sed '1d;$d')
+  if [ "$tour" != "$(cat examples/api_tour.cpp)" ]; then
+    echo "README.md's API tour differs from examples/api_tour.cpp"
+    return 1
+  fi
+}
+
+cmd=${1:-test}
+case "$cmd" in
+  test)
+    install_missing
+    configure build
+    build build
+    check_readme_tour
+    run_tests build yes
+    ;;
+  demo)
+    install_missing
+    configure build
+    build build
+    ./build/examples/regression_tape
+    ;;
+  bench)
+    install_missing
+    configure build
+    meson configure build -Dbenchmarks=enabled >/dev/null
+    build build
+    for b in build/tests/bench/bench_*; do
+      [ -x "$b" ] || continue
+      echo "== $b"
+      "$b" --benchmark_min_time=0.2 "${@:2}"
+    done
+    ;;
+  sanitize)
+    install_missing
+    # (gcc's -Wmaybe-uninitialized misfires in Catch2 and libstdc++ under the sanitizers)
+    configure build-asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimized -Dnative=false \
+      -Dexamples=false -Dbenchmarks=disabled -Dcpp_args=-Wno-maybe-uninitialized
+    build build-asan
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    run_tests build-asan no
+    ;;
+  *)
+    echo "usage: ./run.sh {test|demo|bench|sanitize}"
+    exit 2
+    ;;
+esac

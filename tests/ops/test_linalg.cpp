@@ -1,0 +1,122 @@
+// matmul (plain, transposed, batched with broadcasting, vectors) and transpose.
+#include "support/helpers.hpp"
+
+using namespace strata;
+
+namespace {
+Tensor rnd(const Shape& s, std::uint64_t seed) {
+  Generator g(seed);
+  return Tensor::random_normal(s, 0, 1, DType::float64, g);
+}
+
+/// Naive reference for 2-D a @ b.
+std::vector<double> naive(const std::vector<double>& a, const std::vector<double>& b, std::int64_t M, std::int64_t K,
+                          std::int64_t N) {
+  std::vector<double> c(static_cast<std::size_t>(M * N), 0.0);
+  for (std::int64_t i = 0; i < M; ++i)
+    for (std::int64_t j = 0; j < N; ++j)
+      for (std::int64_t k = 0; k < K; ++k) c[i * N + j] += a[i * K + k] * b[k * N + j];
+  return c;
+}
+}  // namespace
+
+TEST_CASE("matmul of matrices against a naive loop", "[linalg]") {
+  Tensor a = Tensor::from_vector({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor b = Tensor::from_vector({7, 8, 9, 10, 11, 12}, {3, 2});
+  CHECK_TENSOR(matmul(a, b), {2, 2}, {58, 64, 139, 154});
+  for (DType dt : {DType::float32, DType::float64, DType::int64}) {
+    Tensor x = (rnd({5, 7}, 1) * 4.0).astype(dt), y = (rnd({7, 3}, 2) * 4.0).astype(dt);
+    CHECK_TENSOR(matmul(x, y), {5, 3}, naive(x.to_vector<double>(), y.to_vector<double>(), 5, 7, 3), 1e-5);
+  }
+}
+
+TEST_CASE("matmul transpose flags equal materialised transposes", "[linalg]") {
+  Tensor a = rnd({4, 3}, 3), b = rnd({5, 4}, 4);
+  CHECK(allclose(matmul(a, b, true, true), matmul(transpose(a), transpose(b)), 1e-12));
+  CHECK(allclose(matmul(a, a, true, false), matmul(transpose(a), a), 1e-12));
+  CHECK(allclose(matmul(b, a, false, false), matmul(b, a), 1e-12));
+  CHECK(allclose(matmul(a, a, false, true), matmul(a, transpose(a)), 1e-12));
+}
+
+TEST_CASE("batched matmul broadcasts batch dimensions", "[linalg]") {
+  Tensor a = rnd({2, 1, 3, 4}, 5), b = rnd({5, 4, 2}, 6);
+  Tensor c = matmul(a, b);
+  REQUIRE(c.shape() == Shape{2, 5, 3, 2});
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 5; ++j) {
+      Tensor ai = reshape(slice(a, {i, 0}, {i + 1, 1}), {3, 4});
+      Tensor bj = reshape(slice(b, {j}, {j + 1}), {4, 2});
+      Tensor cij = reshape(slice(c, {i, j}, {i + 1, j + 1}), {3, 2});
+      CHECK(allclose(cij, matmul(ai, bj), 1e-12));
+    }
+  // [..., M, K] @ [K, N] folds into one gemm
+  Tensor x = rnd({2, 3, 4}, 7), w = rnd({4, 5}, 8);
+  CHECK(allclose(reshape(matmul(x, w), {6, 5}), matmul(reshape(x, {6, 4}), w), 1e-12));
+}
+
+TEST_CASE("matmul promotes vectors like numpy.matmul", "[linalg]") {
+  Tensor m = Tensor::from_vector({1, 2, 3, 4}, {2, 2});
+  Tensor v = Tensor::from_vector({1, 1}, {2});
+  CHECK_TENSOR(matmul(m, v), {2}, {3, 7});
+  CHECK_TENSOR(matmul(v, m), {2}, {4, 6});
+  CHECK_TENSOR(matmul(v, v), {}, {2});
+}
+
+TEST_CASE("matmul gradcheck: plain, transposed, batched, broadcast", "[linalg][gradcheck]") {
+  struct Case {
+    Shape a, b;
+    bool ta, tb;
+  };
+  const std::vector<Case> cases = {
+      {{3, 4}, {4, 2}, false, false}, {{4, 3}, {4, 2}, true, false}, {{3, 4}, {2, 4}, false, true},
+      {{4, 3}, {2, 4}, true, true},   {{2, 3, 4}, {4, 5}, false, false}, {{2, 3, 4}, {5, 4}, false, true},
+      {{2, 4, 3}, {4, 5}, true, false}, {{2, 1, 3, 4}, {3, 4, 2}, false, false}, {{4}, {4, 3}, false, false},
+      {{3, 4}, {4}, false, false},
+  };
+  for (const auto& c : cases) {
+    INFO(c.a << (c.ta ? "^T" : "") << " @ " << c.b << (c.tb ? "^T" : ""));
+    CHECK_GRADCHECK(gradcheck([&](const std::vector<Tensor>& in) { return matmul(in[0], in[1], c.ta, c.tb); },
+                              {rnd(c.a, 9), rnd(c.b, 10)}));
+  }
+  CHECK_GRADCHECK(gradgradcheck([](const std::vector<Tensor>& in) { return matmul(in[0], in[1]); },
+                                {rnd({2, 3}, 11), rnd({3, 2}, 12)}));
+}
+
+TEST_CASE("matmul only computes the gradients that are needed", "[linalg]") {
+  // The first layer's input is not watched: its gradient is never asked for.
+  Tensor x = rnd({3, 4}, 13);
+  Variable w(rnd({4, 2}, 14), "w");
+  GradientTape tape;
+  Tensor y = sum(matmul(x, w));
+  auto g = tape.gradient(y, {w});
+  CHECK(allclose(g[0], matmul(transpose(x), Tensor::ones({3, 2}, DType::float64)), 1e-12));
+}
+
+TEST_CASE("transpose and permute", "[linalg]") {
+  Tensor x = Tensor::arange(24).astype(DType::float64);
+  Tensor y = transpose(reshape(x, {2, 3, 4}), {2, 0, 1});
+  REQUIRE(y.shape() == Shape{4, 2, 3});
+  // y[k, i, j] = x[i, j, k] = 12 i + 4 j + k
+  std::vector<double> e;
+  for (int k = 0; k < 4; ++k)
+    for (int i = 0; i < 2; ++i)
+      for (int j = 0; j < 3; ++j) e.push_back(12 * i + 4 * j + k);
+  CHECK_TENSOR(y, {4, 2, 3}, e);
+  CHECK_TENSOR(transpose(Tensor::from_vector({1, 2, 3, 4, 5, 6}, {2, 3})), {3, 2}, {1, 4, 2, 5, 3, 6});
+  Tensor big = rnd({70, 45}, 15);
+  CHECK(allclose(transpose(transpose(big)), big, 0, 0));
+  CHECK(array_equal(permute(reshape(x, {2, 3, 4}), {1, 0, 2}), transpose(reshape(x, {2, 3, 4}), {1, 0, 2})));
+  CHECK_GRADCHECK(gradcheck([](const std::vector<Tensor>& in) { return transpose(in[0], {1, 2, 0}) * 2.0; },
+                            {rnd({2, 3, 4}, 16)}));
+}
+
+TEST_CASE("matmul and transpose errors name the shapes", "[linalg][errors]") {
+  CHECK_THROWS_WITH(matmul(Tensor::ones({2, 3}), Tensor::ones({4, 5})),
+                    Catch::Contains("[2, 3]") && Catch::Contains("[4, 5]") && Catch::Contains("matmul"));
+  CHECK_THROWS_AS(matmul(Tensor::ones({2, 3, 4}), Tensor::ones({3, 4, 5})), ShapeError);  // batch 2 vs 3
+  CHECK_THROWS_AS(matmul(Tensor::ones({2}), Tensor::ones({3})), ShapeError);
+  CHECK_THROWS_AS(matmul(Tensor::scalar(1), Tensor::ones({3})), ShapeError);
+  CHECK_THROWS_AS(matmul(Tensor::ones({2, 2}), Tensor::ones({2, 2}, DType::float64)), DTypeError);
+  CHECK_THROWS_AS(transpose(Tensor::ones({2, 3}), {0}), ValueError);
+  CHECK_THROWS_AS(transpose(Tensor::ones({2, 3}), {0, 0}), ValueError);
+}

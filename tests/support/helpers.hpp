@@ -1,0 +1,63 @@
+#pragma once
+// Shared helpers for strata's tests.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "strata/strata.hpp"
+
+namespace strata::testing {
+
+/// Values of a tensor (any dtype) as doubles.
+inline std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
+
+/// Element-by-element comparison with a message naming the first mismatch.
+inline bool near(const Tensor& t, const std::vector<double>& expected, double tol = 1e-5, std::string* why = nullptr) {
+  const auto v = values(t);
+  if (v.size() != expected.size()) {
+    if (why) *why = "size " + std::to_string(v.size()) + " vs expected " + std::to_string(expected.size());
+    return false;
+  }
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const bool both_nan = std::isnan(v[i]) && std::isnan(expected[i]);
+    const bool same_inf = std::isinf(v[i]) && v[i] == expected[i];
+    if (both_nan || same_inf) continue;
+    if (!(std::fabs(v[i] - expected[i]) <= tol * (1.0 + std::fabs(expected[i])))) {
+      if (why) *why = "element " + std::to_string(i) + ": " + std::to_string(v[i]) + " vs expected " +
+                      std::to_string(expected[i]);
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace strata::testing
+
+namespace strata::testing {
+
+/// Checks shape and values, reporting the caller's location.
+inline void check_tensor(const char* file, int line, const Tensor& t, const Shape& shape,
+                         const std::vector<double>& expected, double tol = 1e-5) {
+  INFO("at " << file << ":" << line << "\n" << t.to_string());
+  CHECK(t.shape() == shape);
+  std::string why;
+  const bool ok = near(t, expected, tol, &why);
+  INFO(why);
+  CHECK(ok);
+}
+
+inline void check_gradcheck(const char* file, int line, const GradcheckReport& r) {
+  INFO("at " << file << ":" << line << "\n" << r.to_string());
+  CHECK(r.ok);
+  CHECK(r.elements_checked > 0);
+}
+
+}  // namespace strata::testing
+
+/// CHECK_TENSOR(t, {shape...}, {values...}[, tol]): shape and values of t.
+#define CHECK_TENSOR(...) ::strata::testing::check_tensor(__FILE__, __LINE__, __VA_ARGS__)
+/// CHECK_GRADCHECK(report): the gradcheck passed (the report is printed otherwise).
+#define CHECK_GRADCHECK(...) ::strata::testing::check_gradcheck(__FILE__, __LINE__, __VA_ARGS__)
