@@ -80,9 +80,30 @@ run_tests() {
         failed=$((failed + 1))
       fi
     done < <(example_runs)
+    if install_check "$dir"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
   fi
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
+}
+
+# `meson install` into a staging folder, then build and run a user's project that finds strata
+# through pkg-config (tests/install). Prints ok/FAILED; returns non-zero on failure.
+install_check() {
+  local stage="$PWD/$1/install-stage" consumer="$PWD/$1/install-consumer" pc
+  rm -rf "$stage" "$consumer"
+  if ! meson install -C "$1" --destdir "$stage" >/dev/null 2>&1; then
+    echo "install: FAILED (meson install)"
+    return 1
+  fi
+  pc=$(dirname "$(find "$stage" -name strata.pc | head -n 1)")
+  if PKG_CONFIG_SYSROOT_DIR="$stage" PKG_CONFIG_PATH="$pc" meson setup "$consumer" tests/install >/dev/null 2>&1 &&
+    ninja -C "$consumer" >/dev/null 2>&1 &&
+    LD_LIBRARY_PATH="$stage${pc%/pkgconfig}" "$consumer/consumer"; then
+    echo "install: ok (dependency('strata') from an installed copy)"
+  else
+    echo "install: FAILED (a project using the installed strata did not build or run)"
+    return 1
+  fi
 }
 
 # The examples CI runs, with small settings.
