@@ -1,6 +1,8 @@
 #pragma once
-/// Every op: elementwise math, reductions, linear algebra, shape and indexing.
+/// Every op: elementwise math, reductions, linear algebra, shape and indexing, and the
+/// neural-network ops of strata::nn.
 #include "strata/ops/linalg.hpp"
 #include "strata/ops/math.hpp"
+#include "strata/ops/nn.hpp"
 #include "strata/ops/reduce.hpp"
 #include "strata/ops/shape.hpp"

@@ -5,6 +5,7 @@
 #include "strata/autograd/gradcheck.hpp"
 #include "strata/autograd/tape.hpp"
 #include "strata/autograd/variable.hpp"
+#include "strata/blas.hpp"
 #include "strata/dtype.hpp"
 #include "strata/error.hpp"
 #include "strata/ops.hpp"

@@ -2,13 +2,12 @@
 // permutations.
 #include "strata/ops/linalg.hpp"
 
-#include <cblas.h>
-
 #include <cstring>
 
 #include "detail/dispatch.hpp"
 #include "detail/tensor_impl.hpp"
 #include "ops/grad_util.hpp"
+#include "strata/blas.hpp"
 #include "strata/autograd/tape.hpp"
 #include "strata/ops/math.hpp"
 #include "strata/ops/reduce.hpp"
@@ -20,40 +19,26 @@ using autograd::BackwardContext;
 
 namespace detail {
 
-/// C[M,N] = op(A) op(B) (+ C when accumulate), row-major, float32/float64/int64.
+/// C[M,N] = op(A) op(B), row-major, float32/float64 through BLAS, int64 by loops.
 template <class T>
-void gemm(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, const T* A, const T* B, T* C,
-          bool accumulate = false) {
+void gemm(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, const T* A, const T* B, T* C) {
   if (M == 0 || N == 0) return;
   if (K == 0) {
-    if (!accumulate) std::memset(C, 0, sizeof(T) * static_cast<std::size_t>(M * N));
+    std::memset(C, 0, sizeof(T) * static_cast<std::size_t>(M * N));
     return;
   }
-  const auto lda = static_cast<blasint>(ta ? M : K);
-  const auto ldb = static_cast<blasint>(tb ? K : N);
-  const CBLAS_TRANSPOSE opa = ta ? CblasTrans : CblasNoTrans;
-  const CBLAS_TRANSPOSE opb = tb ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, opa, opb, static_cast<blasint>(M), static_cast<blasint>(N), static_cast<blasint>(K),
-                1.0f, A, lda, B, ldb, accumulate ? 1.0f : 0.0f, C, static_cast<blasint>(N));
-  } else if constexpr (std::is_same_v<T, double>) {
-    cblas_dgemm(CblasRowMajor, opa, opb, static_cast<blasint>(M), static_cast<blasint>(N), static_cast<blasint>(K),
-                1.0, A, lda, B, ldb, accumulate ? 1.0 : 0.0, C, static_cast<blasint>(N));
+  if constexpr (std::is_floating_point_v<T>) {
+    blas::gemm(ta, tb, M, N, K, T(1), A, ta ? M : K, B, tb ? K : N, T(0), C, N);
   } else {
     for (std::int64_t i = 0; i < M; ++i)
       for (std::int64_t j = 0; j < N; ++j) {
-        T acc = accumulate ? C[i * N + j] : T(0);
+        T acc = T(0);
         for (std::int64_t k = 0; k < K; ++k)
           acc += (ta ? A[k * M + i] : A[i * K + k]) * (tb ? B[j * K + k] : B[k * N + j]);
         C[i * N + j] = acc;
       }
   }
 }
-
-template void gemm<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, const float*, const float*, float*,
-                          bool);
-template void gemm<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, const double*, const double*,
-                           double*, bool);
 
 }  // namespace detail
 

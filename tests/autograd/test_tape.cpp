@@ -4,10 +4,7 @@
 #include "support/helpers.hpp"
 
 using namespace strata;
-
-namespace {
-Tensor f64(std::vector<double> v, Shape s) { return Tensor::from_vector(v, s, DType::float64); }
-}  // namespace
+using namespace strata::testing;
 
 TEST_CASE("gradient of a simple expression", "[tape]") {
   Tensor x = f64({1, 2, 3}, {3});

@@ -1,9 +1,10 @@
 // Core speed: per-op tape overhead, op overhead without a tape, and matmul forward+backward
-// against the raw cblas_sgemm calls it needs, all measured in the same process.
-#include <benchmark/benchmark.h>
-#include <cblas.h>
+// against the raw sgemm calls (strata::blas::gemm, the same OpenBLAS) it needs, all measured in the same process.
+#include "bench_util.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <vector>
 
 #include <strata/strata.hpp>
@@ -11,6 +12,8 @@
 using namespace strata;
 
 namespace {
+
+using bench::AlignedVec;
 
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
@@ -73,14 +76,14 @@ BENCHMARK(BM_MatmulFwdBwd)->Unit(benchmark::kMicrosecond);
 
 // The floor: the three raw sgemm calls (y = xW, dX = gy W^T, dW = x^T gy).
 void BM_SgemmTriple(benchmark::State& state) {
-  std::vector<float> x(128 * 784, 0.5f), w(784 * 512, 0.25f), gy(128 * 512, 1.0f);
-  std::vector<float> y(128 * 512), dx(128 * 784), dw(784 * 512);
+  AlignedVec x(128 * 784, 0.5f), w(784 * 512, 0.25f), gy(128 * 512, 1.0f);
+  AlignedVec y(128 * 512), dx(128 * 784), dw(784 * 512);
   for (auto _ : state) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 128, 512, 784, 1.f, x.data(), 784, w.data(), 512, 0.f,
+    blas::gemm(false, false, 128, 512, 784, 1.f, x.data(), 784, w.data(), 512, 0.f,
                 y.data(), 512);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 128, 784, 512, 1.f, gy.data(), 512, w.data(), 512, 0.f,
+    blas::gemm(false, true, 128, 784, 512, 1.f, gy.data(), 512, w.data(), 512, 0.f,
                 dx.data(), 784);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 784, 512, 128, 1.f, x.data(), 784, gy.data(), 512, 0.f,
+    blas::gemm(true, false, 784, 512, 128, 1.f, x.data(), 784, gy.data(), 512, 0.f,
                 dw.data(), 512);
     benchmark::DoNotOptimize(dw.data());
   }
@@ -109,10 +112,4 @@ BENCHMARK(BM_RawAdd)->Arg(1)->Arg(64);
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  set_num_threads(1);
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return strata::bench::run_main(argc, argv); }

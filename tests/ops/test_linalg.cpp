@@ -2,12 +2,9 @@
 #include "support/helpers.hpp"
 
 using namespace strata;
+using namespace strata::testing;
 
 namespace {
-Tensor rnd(const Shape& s, std::uint64_t seed) {
-  Generator g(seed);
-  return Tensor::random_normal(s, 0, 1, DType::float64, g);
-}
 
 /// Naive reference for 2-D a @ b.
 std::vector<double> naive(const std::vector<double>& a, const std::vector<double>& b, std::int64_t M, std::int64_t K,

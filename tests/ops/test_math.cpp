@@ -5,10 +5,10 @@
 #include "support/helpers.hpp"
 
 using namespace strata;
+using namespace strata::testing;
 
 namespace {
 
-Tensor f64(std::vector<double> v, Shape s) { return Tensor::from_vector(v, s, DType::float64); }
 
 /// Inputs away from kinks (|x| >= 0.1) so finite differences are clean.
 Tensor smooth_normal(const Shape& s, std::uint64_t seed) {

@@ -4,9 +4,9 @@
 #include "support/helpers.hpp"
 
 using namespace strata;
+using namespace strata::testing;
 
 namespace {
-Tensor f64(std::vector<double> v, Shape s) { return Tensor::from_vector(v, s, DType::float64); }
 
 // x[i,j,k] = i*100 + j*10 + k for shape [2,3,4]
 Tensor iota3() {

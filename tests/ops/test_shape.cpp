@@ -2,16 +2,7 @@
 #include "support/helpers.hpp"
 
 using namespace strata;
-
-namespace {
-Tensor f64(std::vector<double> v, Shape s) { return Tensor::from_vector(v, s, DType::float64); }
-Tensor i64(std::vector<double> v, Shape s) { return Tensor::from_vector(v, s, DType::int64); }
-Tensor rnd(const Shape& s, std::uint64_t seed) {
-  Generator g(seed);
-  return Tensor::random_normal(s, 0, 1, DType::float64, g);
-}
-Tensor iota(const Shape& s) { return reshape(Tensor::arange(static_cast<double>(s.num_elements()), DType::float64), s); }
-}  // namespace
+using namespace strata::testing;
 
 TEST_CASE("reshape infers -1 and shares storage", "[shape]") {
   Tensor x = iota({2, 6});

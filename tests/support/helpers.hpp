@@ -11,6 +11,23 @@
 
 namespace strata::testing {
 
+/// float64 / int64 tensors from literal values.
+inline Tensor f64(const std::vector<double>& v, const Shape& s) { return Tensor::from_vector(v, s, DType::float64); }
+inline Tensor i64(const std::vector<double>& v, const Shape& s) { return Tensor::from_vector(v, s, DType::int64); }
+/// Seeded float64 samples: standard normal, and uniform in [lo, hi).
+inline Tensor rnd(const Shape& s, std::uint64_t seed) {
+  Generator g(seed);
+  return Tensor::random_normal(s, 0, 1, DType::float64, g);
+}
+inline Tensor unif(const Shape& s, std::uint64_t seed, double lo = 0.1, double hi = 1.0) {
+  Generator g(seed);
+  return Tensor::random_uniform(s, lo, hi, DType::float64, g);
+}
+/// 0, 1, 2, ... in float64, reshaped.
+inline Tensor iota(const Shape& s) {
+  return reshape(Tensor::arange(static_cast<double>(s.num_elements()), DType::float64), s);
+}
+
 /// Values of a tensor (any dtype) as doubles.
 inline std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
 
@@ -34,9 +51,7 @@ inline bool near(const Tensor& t, const std::vector<double>& expected, double to
   return true;
 }
 
-}  // namespace strata::testing
 
-namespace strata::testing {
 
 /// Checks shape and values, reporting the caller's location.
 inline void check_tensor(const char* file, int line, const Tensor& t, const Shape& shape,

@@ -1,0 +1,203 @@
+// Pooling and resizing. max pooling finds each window's (first) maximum and gathers it, so its
+// gradient is gather's (a scatter-add to the maxima); average pooling is a linear op whose
+// adjoint is its backward.
+#include <limits>
+
+#include "detail/dispatch.hpp"
+#include "detail/tensor_impl.hpp"
+#include "ops/conv_geom.hpp"
+#include "strata/autograd/tape.hpp"
+#include "strata/ops/nn.hpp"
+#include "strata/ops/reduce.hpp"
+#include "strata/ops/shape.hpp"
+
+namespace strata::nn {
+
+using autograd::BackwardContext;
+using detail::PatchGeom;
+
+namespace {
+
+PatchGeom pool_geom(const char* op, const Tensor& x, Size2 pool, std::optional<Size2> strides,
+                    const std::string& padding) {
+  detail::check_defined(op, x);
+  return detail::make_geom(op, x.shape(), pool, strides.value_or(pool), padding, 1);
+}
+
+/// Flat index (into x) of each window's first maximum, [N, OH, OW, C] int64.
+Tensor max_pool_argmax(const Tensor& x, const PatchGeom& g) {
+  Tensor idx = detail::make_tensor({g.N, g.OH, g.OW, g.C}, DType::int64);
+  std::int64_t* pi = detail::mut_ptr<std::int64_t>(idx);
+  detail::dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = detail::ptr<T>(x);
+    std::vector<T> best(static_cast<std::size_t>(g.C));
+    for (std::int64_t n = 0; n < g.N; ++n)
+      for (std::int64_t oh = 0; oh < g.OH; ++oh)
+        for (std::int64_t ow = 0; ow < g.OW; ++ow) {
+          std::int64_t* out = pi + ((n * g.OH + oh) * g.OW + ow) * g.C;
+          bool first = true;
+          for (std::int64_t kh = 0; kh < g.KH; ++kh) {
+            const std::int64_t ih = oh * g.SH - g.PT + kh;
+            if (ih < 0 || ih >= g.H) continue;
+            for (std::int64_t kw = 0; kw < g.KW; ++kw) {
+              const std::int64_t iw = ow * g.SW - g.PL + kw;
+              if (iw < 0 || iw >= g.W) continue;
+              const std::int64_t base = ((n * g.H + ih) * g.W + iw) * g.C;
+              const T* row = px + base;
+              for (std::int64_t c = 0; c < g.C; ++c) {
+                const T v = row[c];
+                T& b = best[static_cast<std::size_t>(c)];
+                if (first || v > b || (v != v && b == b)) {  // NaN wins, as in NumPy's max
+                  b = v;
+                  out[c] = base + c;
+                }
+              }
+              first = false;
+            }
+          }
+        }
+  });
+  return idx;
+}
+
+Tensor avg_pool_adjoint(const Tensor& g_out, const PatchGeom& g);
+
+/// Number of window cells inside the image for output (oh, ow).
+inline std::int64_t window_cells(const PatchGeom& g, std::int64_t oh, std::int64_t ow) {
+  const std::int64_t h0 = std::max<std::int64_t>(oh * g.SH - g.PT, 0), h1 = std::min(oh * g.SH - g.PT + g.KH, g.H);
+  const std::int64_t w0 = std::max<std::int64_t>(ow * g.SW - g.PL, 0), w1 = std::min(ow * g.SW - g.PL + g.KW, g.W);
+  return (h1 - h0) * (w1 - w0);
+}
+
+template <class T, bool kAdjoint>
+void avg_pool_kernel(const T* in, T* out, const PatchGeom& g) {
+  // forward: out[n,oh,ow,c] = mean of the window; adjoint: in is the output gradient and each
+  // window cell receives g / count.
+  for (std::int64_t n = 0; n < g.N; ++n)
+    for (std::int64_t oh = 0; oh < g.OH; ++oh)
+      for (std::int64_t ow = 0; ow < g.OW; ++ow) {
+        const T inv = T(1) / static_cast<T>(window_cells(g, oh, ow));
+        const std::int64_t o = ((n * g.OH + oh) * g.OW + ow) * g.C;
+        for (std::int64_t kh = 0; kh < g.KH; ++kh) {
+          const std::int64_t ih = oh * g.SH - g.PT + kh;
+          if (ih < 0 || ih >= g.H) continue;
+          for (std::int64_t kw = 0; kw < g.KW; ++kw) {
+            const std::int64_t iw = ow * g.SW - g.PL + kw;
+            if (iw < 0 || iw >= g.W) continue;
+            const std::int64_t i = ((n * g.H + ih) * g.W + iw) * g.C;
+            if constexpr (kAdjoint) {
+              for (std::int64_t c = 0; c < g.C; ++c) out[i + c] += in[o + c] * inv;
+            } else {
+              for (std::int64_t c = 0; c < g.C; ++c) out[o + c] += in[i + c] * inv;
+            }
+          }
+        }
+      }
+}
+
+Tensor avg_pool_forward(const Tensor& x, const PatchGeom& g) {
+  Tensor y = Tensor::zeros({g.N, g.OH, g.OW, g.C}, x.dtype());
+  detail::dispatch_float(x.dtype(), "avg_pool2d", [&](auto tag) {
+    using T = decltype(tag);
+    avg_pool_kernel<T, false>(detail::ptr<T>(x), detail::mut_ptr<T>(y), g);
+  });
+  if (autograd::should_record({&x}))
+    // linear: the gradient is the adjoint (each cell gets its windows' g / count)
+    autograd::record("avg_pool2d", {&x}, {&y}, {}, [g](const BackwardContext& c) {
+      return std::vector<Tensor>{avg_pool_adjoint(c.grad(), g)};
+    });
+  return y;
+}
+
+Tensor avg_pool_adjoint(const Tensor& gy, const PatchGeom& g) {
+  Tensor dx = Tensor::zeros({g.N, g.H, g.W, g.C}, gy.dtype());
+  detail::dispatch_float(gy.dtype(), "avg_pool2d (gradient)", [&](auto tag) {
+    using T = decltype(tag);
+    avg_pool_kernel<T, true>(detail::ptr<T>(gy), detail::mut_ptr<T>(dx), g);
+  });
+  if (autograd::should_record({&gy}))
+    autograd::record("avg_pool2d_grad", {&gy}, {&dx}, {}, [g](const BackwardContext& c) {
+      return std::vector<Tensor>{avg_pool_forward(c.grad(), g)};
+    });
+  return dx;
+}
+
+}  // namespace
+
+Tensor max_pool2d(const Tensor& x, Size2 pool_size, std::optional<Size2> strides, const std::string& padding) {
+  const PatchGeom g = pool_geom("max_pool2d", x, pool_size, strides, padding);
+  const Tensor idx = max_pool_argmax(x, g);
+  return reshape(gather(flatten(x), flatten(idx)), {g.N, g.OH, g.OW, g.C});
+}
+
+Tensor avg_pool2d(const Tensor& x, Size2 pool_size, std::optional<Size2> strides, const std::string& padding) {
+  const PatchGeom g = pool_geom("avg_pool2d", x, pool_size, strides, padding);
+  return avg_pool_forward(x, g);
+}
+
+namespace {
+Tensor pool1d(bool is_max, const Tensor& x, std::int64_t pool, std::optional<std::int64_t> stride,
+              const std::string& padding) {
+  const char* op = is_max ? "max_pool1d" : "avg_pool1d";
+  detail::check_defined(op, x);
+  if (x.rank() != 3)
+    detail::raise<ShapeError>("{}: expected a 3-D input [batch, steps, channels], got shape {}", op, x.shape());
+  const Size2 s{1, stride.value_or(pool)};
+  const Tensor x4 = expand_dims(x, 1);
+  const Tensor y = is_max ? max_pool2d(x4, {1, pool}, s, padding) : avg_pool2d(x4, {1, pool}, s, padding);
+  return squeeze(y, {1});
+}
+}  // namespace
+
+Tensor max_pool1d(const Tensor& x, std::int64_t pool_size, std::optional<std::int64_t> stride,
+                  const std::string& padding) {
+  return pool1d(true, x, pool_size, stride, padding);
+}
+
+Tensor avg_pool1d(const Tensor& x, std::int64_t pool_size, std::optional<std::int64_t> stride,
+                  const std::string& padding) {
+  return pool1d(false, x, pool_size, stride, padding);
+}
+
+namespace {
+void check_rank(const char* op, const Tensor& x, std::size_t rank, const char* layout) {
+  detail::check_defined(op, x);
+  if (x.rank() != rank) detail::raise<ShapeError>("{}: expected a {}-D input {}, got shape {}", op, rank, layout, x.shape());
+}
+}  // namespace
+
+Tensor global_avg_pool2d(const Tensor& x, bool keepdims) {
+  check_rank("global_avg_pool2d", x, 4, "[batch, height, width, channels]");
+  return mean(x, {1, 2}, keepdims);
+}
+Tensor global_max_pool2d(const Tensor& x, bool keepdims) {
+  check_rank("global_max_pool2d", x, 4, "[batch, height, width, channels]");
+  return max(x, {1, 2}, keepdims);
+}
+Tensor global_avg_pool1d(const Tensor& x, bool keepdims) {
+  check_rank("global_avg_pool1d", x, 3, "[batch, steps, channels]");
+  return mean(x, {1}, keepdims);
+}
+Tensor global_max_pool1d(const Tensor& x, bool keepdims) {
+  check_rank("global_max_pool1d", x, 3, "[batch, steps, channels]");
+  return max(x, {1}, keepdims);
+}
+
+Tensor upsample2d(const Tensor& x, Size2 size) {
+  check_rank("upsample2d", x, 4, "[batch, height, width, channels]");
+  if (size.h < 1 || size.w < 1)
+    detail::raise<ValueError>("upsample2d: size ({}, {}) must be positive", size.h, size.w);
+  const std::int64_t N = x.dim(0), H = x.dim(1), W = x.dim(2), C = x.dim(3);
+  // [N, H, 1, W, 1, C] -> broadcast [N, H, sh, W, sw, C] -> [N, H*sh, W*sw, C]
+  const Tensor b = broadcast_to(reshape(x, {N, H, 1, W, 1, C}), {N, H, size.h, W, size.w, C});
+  return reshape(b, {N, H * size.h, W * size.w, C});
+}
+
+Tensor zero_pad2d(const Tensor& x, std::pair<std::int64_t, std::int64_t> height,
+                  std::pair<std::int64_t, std::int64_t> width) {
+  check_rank("zero_pad2d", x, 4, "[batch, height, width, channels]");
+  return pad(x, {{0, 0}, height, width, {0, 0}});
+}
+
+}  // namespace strata::nn
