@@ -111,6 +111,7 @@ example_runs() {
   cat <<'LIST'
 regression_tape --steps 400
 api_tour
+custom_layer --steps 200
 LIST
 }
 

@@ -34,6 +34,17 @@ int main() {
   }
   std::cout << "d2/dx2 x^3 at 2 = " << outer.gradient(dt, {t})[0].item<double>() << "\n";
 
+  // --- Layers and models: Keras's two-step layers and the functional Container ---
+  KerasTensor in = Input({784});                                 // [None, 784]
+  KerasTensor h = layers::Dense(128, "relu")(in);                // construct, then call
+  KerasTensor out = layers::Dense(10)(layers::Dropout(0.2)(h));
+  Model model(in, out, "mlp");
+  std::cout << model.summary();                                  // Keras's table; 101,770 params
+  Tensor logits = model(Tensor::random_normal({32, 784}));       // [32, 10], any batch size
+  Sequential seq({layers::Conv2D(8, 3, 1, "same", "relu"), layers::MaxPooling2D(2),
+                  layers::Flatten(), layers::Dense(10)});
+  Tensor scores = seq(Tensor::zeros({2, 28, 28, 1}));             // built on the first call
+
   // --- gradcheck: analytic gradients against finite differences in float64 ---
   auto report = gradcheck([](const std::vector<Tensor>& in) { return tanh(matmul(in[0], in[1])); },
                           {Tensor::random_normal({2, 3}), Tensor::random_normal({3, 4})});
@@ -45,5 +56,6 @@ int main() {
   } catch (const ShapeError& e) {
     std::cout << e.what() << "\n";  // matmul: inner dimensions do not match: [2, 3] @ [4, 5] (3 != 4)
   }
-  return report.ok && d.dtype() == DType::float64 ? 0 : 1;
+  const bool shapes_ok = logits.shape() == Shape{32, 10} && scores.shape() == Shape{2, 10};
+  return report.ok && shapes_ok && d.dtype() == DType::float64 ? 0 : 1;
 }

@@ -1,0 +1,116 @@
+#pragma once
+/// Convolution layers (channels_last, Keras's kernel layouts and padding rules).
+///
+///   auto c = layers::Conv2D(32, 3, 1, "same", "relu");     // filters, kernel, strides, padding, activation
+///   KerasTensor y = layers::Conv2D(64, {3, 3}, 2)(x);
+#include <cstdint>
+#include <string>
+
+#include "strata/layers/layer.hpp"
+#include "strata/ops/nn.hpp"
+
+namespace strata::layers {
+
+using nn::Size2;
+
+/// Shared configuration and weights of the convolution layers.
+class ConvBase : public Layer {
+ public:
+  ConvBase(std::int64_t filters, Size2 kernel_size, Size2 strides, std::string padding, ActivationFn activation,
+           bool use_bias, Size2 dilation_rate);
+  std::int64_t filters;
+  Size2 kernel_size, strides;
+  std::string padding;
+  ActivationFn activation;
+  bool use_bias;
+  Size2 dilation_rate;
+  Initializer kernel_initializer = "glorot_uniform";
+  Initializer bias_initializer = "zeros";
+  Regularizer kernel_regularizer, bias_regularizer;
+  Constraint kernel_constraint, bias_constraint;
+  Variable kernel, bias;
+  Config get_config() const override;
+
+ protected:
+  /// activation(y + bias)
+  Tensor finish(const Tensor& y) const;
+  Config conv_config(bool two_d) const;
+};
+
+/// x [N, H, W, C] -> [N, OH, OW, filters]; kernel [kh, kw, C, filters].
+class Conv2D : public ConvBase {
+ public:
+  STRATA_LAYER(Conv2D)
+  Conv2D(std::int64_t filters, Size2 kernel_size, Size2 strides = 1, std::string padding = "valid",
+         ActivationFn activation = "linear", bool use_bias = true, Size2 dilation_rate = 1);
+  Shape compute_output_shape(const Shape& s) override;
+
+ protected:
+  void build(const Shape& s) override;
+  Tensor call(const Tensor& x, bool training) override;
+};
+
+/// x [N, W, C] -> [N, OW, filters]; kernel [k, C, filters]; padding also "causal".
+class Conv1D : public ConvBase {
+ public:
+  STRATA_LAYER(Conv1D)
+  Conv1D(std::int64_t filters, std::int64_t kernel_size, std::int64_t strides = 1, std::string padding = "valid",
+         ActivationFn activation = "linear", bool use_bias = true, std::int64_t dilation_rate = 1);
+  Shape compute_output_shape(const Shape& s) override;
+  Config get_config() const override;
+
+ protected:
+  void build(const Shape& s) override;
+  Tensor call(const Tensor& x, bool training) override;
+};
+
+/// One filter bank per input channel: depthwise_kernel [kh, kw, C, depth_multiplier].
+class DepthwiseConv2D : public ConvBase {
+ public:
+  STRATA_LAYER(DepthwiseConv2D)
+  explicit DepthwiseConv2D(Size2 kernel_size, Size2 strides = 1, std::string padding = "valid",
+                           std::int64_t depth_multiplier = 1, ActivationFn activation = "linear", bool use_bias = true,
+                           Size2 dilation_rate = 1);
+  std::int64_t depth_multiplier;
+  Shape compute_output_shape(const Shape& s) override;
+  Config get_config() const override;
+
+ protected:
+  void build(const Shape& s) override;
+  Tensor call(const Tensor& x, bool training) override;
+};
+
+/// A depthwise convolution followed by a 1x1 (pointwise) one: depthwise_kernel
+/// [kh, kw, C, depth_multiplier], pointwise_kernel [1, 1, C * depth_multiplier, filters].
+class SeparableConv2D : public ConvBase {
+ public:
+  STRATA_LAYER(SeparableConv2D)
+  SeparableConv2D(std::int64_t filters, Size2 kernel_size, Size2 strides = 1, std::string padding = "valid",
+                  std::int64_t depth_multiplier = 1, ActivationFn activation = "linear", bool use_bias = true,
+                  Size2 dilation_rate = 1);
+  std::int64_t depth_multiplier;
+  Initializer pointwise_initializer = "glorot_uniform";
+  Variable pointwise_kernel;
+  Shape compute_output_shape(const Shape& s) override;
+  Config get_config() const override;
+
+ protected:
+  void build(const Shape& s) override;
+  Tensor call(const Tensor& x, bool training) override;
+};
+
+/// The transposed convolution: kernel [kh, kw, filters, C]; OH = H * s ("same") or
+/// H * s + max(k - s, 0) ("valid"), as Keras computes it.
+class Conv2DTranspose : public ConvBase {
+ public:
+  STRATA_LAYER(Conv2DTranspose)
+  Conv2DTranspose(std::int64_t filters, Size2 kernel_size, Size2 strides = 1, std::string padding = "valid",
+                  ActivationFn activation = "linear", bool use_bias = true, Size2 dilation_rate = 1);
+  Shape compute_output_shape(const Shape& s) override;
+
+ protected:
+  void build(const Shape& s) override;
+  Tensor call(const Tensor& x, bool training) override;
+};
+
+}  // namespace strata::layers

@@ -1,0 +1,156 @@
+#include "strata/layers/attention.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "detail/errors.hpp"
+#include "layers/config_util.hpp"
+#include "strata/ops.hpp"
+
+namespace strata::layers {
+
+MultiHeadAttention::MultiHeadAttention(std::int64_t num_heads_, std::int64_t key_dim_,
+                                       std::optional<std::int64_t> value_dim_, double dropout_, bool use_bias_)
+    : num_heads(num_heads_), key_dim(key_dim_), value_dim(value_dim_.value_or(key_dim_)), dropout(dropout_),
+      use_bias(use_bias_) {
+  if (num_heads <= 0 || key_dim <= 0 || value_dim <= 0)
+    detail::raise<ValueError>("MultiHeadAttention: num_heads ({}), key_dim ({}) and value_dim ({}) must be positive",
+                              num_heads, key_dim, value_dim);
+  if (!(dropout >= 0 && dropout < 1))
+    detail::raise<ValueError>("MultiHeadAttention: dropout must be in [0, 1), got {}", dropout);
+}
+
+namespace {
+void check_rank3(const Layer& l, const Shape& s, const char* what) {
+  if (s.rank() != 3)
+    detail::raise<ShapeError>("MultiHeadAttention '{}': {} must be [batch, time, features], got {}", l.name(), what, s);
+  if (s[2] < 0)
+    detail::raise<ShapeError>("MultiHeadAttention '{}': the feature dimension of {} must be known, got {}", l.name(),
+                              what, s);
+}
+}  // namespace
+
+void MultiHeadAttention::build(const std::vector<Shape>& in) {
+  if (in.size() != 2 && in.size() != 3)
+    detail::raise<ValueError>("MultiHeadAttention '{}': expected inputs {{query, value}} or {{query, value, key}}, got {}",
+                              name(), in.size());
+  check_rank3(*this, in[0], "the query");
+  check_rank3(*this, in[1], "the value");
+  const Shape& key = in.size() == 3 ? in[2] : in[1];
+  check_rank3(*this, key, "the key");
+  const std::int64_t dq = in[0][2], dv = in[1][2], dk = key[2];
+  const std::int64_t dout = output_shape.value_or(dq);
+  auto w = [&](const char* n, Shape s) {
+    return add_weight(n, s, kernel_initializer, kernel_regularizer, kernel_constraint);
+  };
+  auto b = [&](const char* n, Shape s) {
+    return use_bias ? add_weight(n, s, bias_initializer, bias_regularizer, bias_constraint) : Variable();
+  };
+  query_kernel = w("query/kernel", {dq, num_heads, key_dim});
+  query_bias = b("query/bias", {num_heads, key_dim});
+  key_kernel = w("key/kernel", {dk, num_heads, key_dim});
+  key_bias = b("key/bias", {num_heads, key_dim});
+  value_kernel = w("value/kernel", {dv, num_heads, value_dim});
+  value_bias = b("value/bias", {num_heads, value_dim});
+  output_kernel = w("attention_output/kernel", {num_heads, value_dim, dout});
+  output_bias = b("attention_output/bias", {dout});
+}
+
+std::vector<Tensor> MultiHeadAttention::call(const std::vector<Tensor>& xs, bool training) {
+  if (xs.size() != 2 && xs.size() != 3)
+    detail::raise<ValueError>("MultiHeadAttention '{}': expected inputs {{query, value}} or {{query, value, key}}, got {}",
+                              name(), xs.size());
+  const Tensor& q_in = xs[0];
+  const Tensor& v_in = xs[1];
+  const Tensor& k_in = xs.size() == 3 ? xs[2] : xs[1];
+  const std::int64_t B = q_in.dim(0), Tq = q_in.dim(1), Tk = k_in.dim(1);
+  if (v_in.dim(1) != Tk || v_in.dim(0) != B || k_in.dim(0) != B)
+    detail::raise<ShapeError>("MultiHeadAttention '{}': query {}, value {} and key {} do not match in batch or time",
+                              name(), q_in.shape(), v_in.shape(), k_in.shape());
+  // [B, T, D] @ [D, H*d] -> [B, T, H, d] -> [B, H, T, d]
+  auto project = [&](const Tensor& x, const Variable& kernel, const Variable& bias, std::int64_t d) {
+    Tensor y = matmul(x, reshape(kernel, {kernel.shape()[0], num_heads * d}));
+    if (bias.defined()) y = add(y, reshape(bias, {num_heads * d}));
+    return transpose(reshape(y, {B, x.dim(1), num_heads, d}), {0, 2, 1, 3});
+  };
+  const Tensor q = mul(project(q_in, query_kernel, query_bias, key_dim), 1.0 / std::sqrt(static_cast<double>(key_dim)));
+  const Tensor k = project(k_in, key_kernel, key_bias, key_dim);
+  const Tensor v = project(v_in, value_kernel, value_bias, value_dim);
+  Tensor scores = matmul(q, k, false, true);  // [B, H, Tq, Tk]
+  if (use_causal_mask) {
+    // position i may attend to keys j <= i (aligned at the end when Tq != Tk, as Keras does)
+    std::vector<double> mask(static_cast<std::size_t>(Tq * Tk), 0.0);
+    for (std::int64_t i = 0; i < Tq; ++i)
+      for (std::int64_t j = 0; j < Tk; ++j)
+        if (j > i + (Tk - Tq)) mask[static_cast<std::size_t>(i * Tk + j)] = -1e9;
+    scores = add(scores, Tensor::from_vector(mask, {Tq, Tk}, scores.dtype()));
+  }
+  Tensor probs = nn::softmax(scores, -1);
+  const Tensor attended = training && dropout > 0 ? nn::dropout(probs, dropout) : probs;
+  const Tensor context = matmul(attended, v);  // [B, H, Tq, dv]
+  const Tensor merged = reshape(transpose(context, {0, 2, 1, 3}), {B, Tq, num_heads * value_dim});
+  const std::int64_t dout = output_kernel.shape()[2];
+  Tensor out = matmul(merged, reshape(output_kernel, {num_heads * value_dim, dout}));
+  if (output_bias.defined()) out = add(out, output_bias);
+  if (return_attention_scores) return {out, probs};
+  return {out};
+}
+
+std::vector<Shape> MultiHeadAttention::compute_output_shapes(const std::vector<Shape>& in) {
+  if (in.size() != 2 && in.size() != 3)
+    detail::raise<ValueError>("MultiHeadAttention '{}': expected inputs {{query, value}} or {{query, value, key}}, got {}",
+                              name(), in.size());
+  const Shape& q = in[0];
+  check_rank3(*this, q, "the query");
+  std::vector<Shape> out{{q[0], q[1], output_shape.value_or(q[2])}};
+  if (return_attention_scores) out.push_back({q[0], num_heads, q[1], in[1][1]});
+  return out;
+}
+
+Config MultiHeadAttention::get_config() const {
+  Config c = base_config();
+  c["num_heads"] = num_heads;
+  c["key_dim"] = key_dim;
+  c["value_dim"] = value_dim;
+  c["dropout"] = dropout;
+  c["use_bias"] = use_bias;
+  c["output_shape"] = output_shape ? Config(*output_shape) : Config();
+  c["attention_axes"] = Config();
+  c["kernel_initializer"] = cfg::of(kernel_initializer);
+  c["bias_initializer"] = cfg::of(bias_initializer);
+  c["kernel_regularizer"] = cfg::of(kernel_regularizer);
+  c["bias_regularizer"] = cfg::of(bias_regularizer);
+  c["kernel_constraint"] = cfg::of(kernel_constraint);
+  c["bias_constraint"] = cfg::of(bias_constraint);
+  c["use_causal_mask"] = use_causal_mask;
+  c["return_attention_scores"] = return_attention_scores;
+  return c;
+}
+
+namespace {
+const bool registered = [] {
+  register_layer("MultiHeadAttention", [](const Config& c) {
+    if (const Config* a = c.find("attention_axes"); a && !a->is_null())
+      throw ValueError("MultiHeadAttention: attention_axes other than the time axis are not supported");
+    const Config* vd = c.find("value_dim");
+    auto l = std::make_shared<MultiHeadAttention>(
+        c.at("num_heads").as_int(), c.at("key_dim").as_int(),
+        vd && !vd->is_null() ? std::optional<std::int64_t>(vd->as_int()) : std::nullopt, c.get_double("dropout", 0.0),
+        c.get_bool("use_bias", true));
+    if (const Config* o = c.find("output_shape"); o && !o->is_null())
+      l->output_shape = o->is_list() ? (*o)[o->size() - 1].as_int() : o->as_int();
+    l->use_causal_mask = c.get_bool("use_causal_mask", false);
+    l->return_attention_scores = c.get_bool("return_attention_scores", false);
+    l->kernel_initializer = cfg::initializer(c, "kernel_initializer", "glorot_uniform");
+    l->bias_initializer = cfg::initializer(c, "bias_initializer", "zeros");
+    l->kernel_regularizer = cfg::regularizer(c, "kernel_regularizer");
+    l->bias_regularizer = cfg::regularizer(c, "bias_regularizer");
+    l->kernel_constraint = cfg::constraint(c, "kernel_constraint");
+    l->bias_constraint = cfg::constraint(c, "bias_constraint");
+    return l;
+  });
+  return true;
+}();
+}  // namespace
+
+}  // namespace strata::layers

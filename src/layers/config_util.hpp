@@ -1,0 +1,43 @@
+#pragma once
+// Reading and writing the Keras config fields layers share.
+#include <optional>
+#include <string>
+
+#include "strata/config.hpp"
+#include "strata/constraints.hpp"
+#include "strata/initializers.hpp"
+#include "strata/regularizers.hpp"
+
+namespace strata::layers::cfg {
+
+inline Config of(const Regularizer& r) { return r ? r.to_config() : Config(); }
+inline Config of(const Constraint& c) { return c ? c.to_config() : Config(); }
+inline Config of(const Initializer& i) { return i.to_config(); }
+
+inline Regularizer regularizer(const Config& c, const std::string& key) {
+  const Config* v = c.find(key);
+  return v && !v->is_null() ? Regularizer::from_config(*v) : Regularizer();
+}
+inline Constraint constraint(const Config& c, const std::string& key) {
+  const Config* v = c.find(key);
+  return v && !v->is_null() ? Constraint::from_config(*v) : Constraint();
+}
+inline Initializer initializer(const Config& c, const std::string& key, const char* fallback) {
+  const Config* v = c.find(key);
+  return v && !v->is_null() ? Initializer::from_config(*v) : Initializer(fallback);
+}
+inline std::string activation(const Config& c, const std::string& key = "activation") {
+  const Config* v = c.find(key);
+  return v && !v->is_null() ? v->as_string() : "linear";
+}
+/// Keras writes tuples as lists: (3, 3) -> [3, 3].
+inline Config pair(std::int64_t a, std::int64_t b) { return Config::list({a, b}); }
+/// A size given as a number or a pair; element i.
+inline std::int64_t pair_at(const Config& v, std::size_t i) { return v.is_list() ? v[v.size() == 1 ? 0 : i].as_int() : v.as_int(); }
+inline std::optional<std::uint64_t> seed(const Config& c) {
+  const Config* v = c.find("seed");
+  if (!v || v->is_null()) return std::nullopt;
+  return static_cast<std::uint64_t>(v->as_int());
+}
+
+}  // namespace strata::layers::cfg

@@ -1,0 +1,322 @@
+#include "strata/layers/conv.hpp"
+
+#include "detail/errors.hpp"
+#include "layers/config_util.hpp"
+#include "strata/ops.hpp"
+
+namespace strata::layers {
+
+namespace {
+void check_padding(const char* cls, const std::string& p, bool causal_ok) {
+  if (p == "valid" || p == "same" || (causal_ok && p == "causal")) return;
+  detail::raise<ValueError>("{}: padding must be 'valid', 'same'{}, got '{}'", cls, causal_ok ? " or 'causal'" : "", p);
+}
+
+std::int64_t out_len(std::int64_t in, std::int64_t k, std::int64_t s, const std::string& p, std::int64_t d) {
+  return in < 0 ? -1 : nn::conv_output_length(in, k, s, p, d);
+}
+
+std::int64_t deconv_len(std::int64_t in, std::int64_t k, std::int64_t s, const std::string& p, std::int64_t d) {
+  if (in < 0) return -1;
+  const std::int64_t keff = (k - 1) * d + 1;
+  return p == "same" ? in * s : in * s + std::max<std::int64_t>(keff - s, 0);
+}
+}  // namespace
+
+ConvBase::ConvBase(std::int64_t filters_, Size2 kernel_size_, Size2 strides_, std::string padding_,
+                   ActivationFn activation_, bool use_bias_, Size2 dilation_rate_)
+    : filters(filters_),
+      kernel_size(kernel_size_),
+      strides(strides_),
+      padding(std::move(padding_)),
+      activation(std::move(activation_)),
+      use_bias(use_bias_),
+      dilation_rate(dilation_rate_) {
+  if (kernel_size.h <= 0 || kernel_size.w <= 0 || strides.h <= 0 || strides.w <= 0 || dilation_rate.h <= 0 ||
+      dilation_rate.w <= 0)
+    detail::raise<ValueError>("convolution: kernel_size ({}, {}), strides ({}, {}) and dilation_rate ({}, {}) must be "
+                              "positive",
+                              kernel_size.h, kernel_size.w, strides.h, strides.w, dilation_rate.h, dilation_rate.w);
+}
+
+Tensor ConvBase::finish(const Tensor& y) const { return activation(use_bias ? add(y, bias) : y); }
+
+Config ConvBase::conv_config(bool two_d) const {
+  Config c = base_config();
+  if (filters > 0) c["filters"] = filters;
+  c["kernel_size"] = two_d ? cfg::pair(kernel_size.h, kernel_size.w) : Config::list({kernel_size.w});
+  c["strides"] = two_d ? cfg::pair(strides.h, strides.w) : Config::list({strides.w});
+  c["padding"] = padding;
+  c["data_format"] = "channels_last";
+  c["dilation_rate"] = two_d ? cfg::pair(dilation_rate.h, dilation_rate.w) : Config::list({dilation_rate.w});
+  c["activation"] = activation.name();
+  c["use_bias"] = use_bias;
+  c["kernel_initializer"] = cfg::of(kernel_initializer);
+  c["bias_initializer"] = cfg::of(bias_initializer);
+  c["kernel_regularizer"] = cfg::of(kernel_regularizer);
+  c["bias_regularizer"] = cfg::of(bias_regularizer);
+  c["kernel_constraint"] = cfg::of(kernel_constraint);
+  c["bias_constraint"] = cfg::of(bias_constraint);
+  return c;
+}
+
+Config ConvBase::get_config() const { return conv_config(true); }
+
+// ---- Conv2D ---------------------------------------------------------------------------------------------------
+
+Conv2D::Conv2D(std::int64_t filters_, Size2 kernel_size_, Size2 strides_, std::string padding_,
+               ActivationFn activation_, bool use_bias_, Size2 dilation_rate_)
+    : ConvBase(filters_, kernel_size_, strides_, std::move(padding_), std::move(activation_), use_bias_,
+               dilation_rate_) {
+  if (filters <= 0) detail::raise<ValueError>("Conv2D: filters must be positive, got {}", filters);
+  check_padding("Conv2D", padding, false);
+}
+
+void Conv2D::build(const Shape& s) {
+  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
+  if (s[3] < 0) fail("the channel dimension must be known", s);
+  kernel = add_weight("kernel", {kernel_size.h, kernel_size.w, s[3], filters}, kernel_initializer, kernel_regularizer,
+                      kernel_constraint);
+  if (use_bias) bias = add_weight("bias", {filters}, bias_initializer, bias_regularizer, bias_constraint);
+  set_input_spec({4, -1, {{-1, s[3]}}});
+}
+
+Tensor Conv2D::call(const Tensor& x, bool) {
+  return finish(nn::conv2d(x, kernel, strides, padding, dilation_rate));
+}
+
+Shape Conv2D::compute_output_shape(const Shape& s) {
+  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
+  return {s[0], out_len(s[1], kernel_size.h, strides.h, padding, dilation_rate.h),
+          out_len(s[2], kernel_size.w, strides.w, padding, dilation_rate.w), filters};
+}
+
+// ---- Conv1D ---------------------------------------------------------------------------------------------------
+
+Conv1D::Conv1D(std::int64_t filters_, std::int64_t kernel_size_, std::int64_t strides_, std::string padding_,
+               ActivationFn activation_, bool use_bias_, std::int64_t dilation_rate_)
+    : ConvBase(filters_, {1, kernel_size_}, {1, strides_}, std::move(padding_), std::move(activation_), use_bias_,
+               {1, dilation_rate_}) {
+  if (filters <= 0) detail::raise<ValueError>("Conv1D: filters must be positive, got {}", filters);
+  check_padding("Conv1D", padding, true);
+}
+
+void Conv1D::build(const Shape& s) {
+  if (s.rank() != 3) fail("expected a 3-D input [batch, steps, channels]", s);
+  if (s[2] < 0) fail("the channel dimension must be known", s);
+  kernel = add_weight("kernel", {kernel_size.w, s[2], filters}, kernel_initializer, kernel_regularizer,
+                      kernel_constraint);
+  if (use_bias) bias = add_weight("bias", {filters}, bias_initializer, bias_regularizer, bias_constraint);
+  set_input_spec({3, -1, {{-1, s[2]}}});
+}
+
+Tensor Conv1D::call(const Tensor& x, bool) {
+  return finish(nn::conv1d(x, kernel, strides.w, padding, dilation_rate.w));
+}
+
+Shape Conv1D::compute_output_shape(const Shape& s) {
+  if (s.rank() != 3) fail("expected a 3-D input [batch, steps, channels]", s);
+  return {s[0], out_len(s[1], kernel_size.w, strides.w, padding, dilation_rate.w), filters};
+}
+
+Config Conv1D::get_config() const { return conv_config(false); }
+
+// ---- DepthwiseConv2D ------------------------------------------------------------------------------------------
+
+DepthwiseConv2D::DepthwiseConv2D(Size2 kernel_size_, Size2 strides_, std::string padding_,
+                                 std::int64_t depth_multiplier_, ActivationFn activation_, bool use_bias_,
+                                 Size2 dilation_rate_)
+    : ConvBase(0, kernel_size_, strides_, std::move(padding_), std::move(activation_), use_bias_, dilation_rate_),
+      depth_multiplier(depth_multiplier_) {
+  if (depth_multiplier <= 0)
+    detail::raise<ValueError>("DepthwiseConv2D: depth_multiplier must be positive, got {}", depth_multiplier);
+  check_padding("DepthwiseConv2D", padding, false);
+}
+
+void DepthwiseConv2D::build(const Shape& s) {
+  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
+  if (s[3] < 0) fail("the channel dimension must be known", s);
+  kernel = add_weight("depthwise_kernel", {kernel_size.h, kernel_size.w, s[3], depth_multiplier}, kernel_initializer,
+                      kernel_regularizer, kernel_constraint);
+  if (use_bias) bias = add_weight("bias", {s[3] * depth_multiplier}, bias_initializer, bias_regularizer, bias_constraint);
+  set_input_spec({4, -1, {{-1, s[3]}}});
+}
+
+Tensor DepthwiseConv2D::call(const Tensor& x, bool) {
+  return finish(nn::depthwise_conv2d(x, kernel, strides, padding, dilation_rate));
+}
+
+Shape DepthwiseConv2D::compute_output_shape(const Shape& s) {
+  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
+  return {s[0], out_len(s[1], kernel_size.h, strides.h, padding, dilation_rate.h),
+          out_len(s[2], kernel_size.w, strides.w, padding, dilation_rate.w), s[3] < 0 ? -1 : s[3] * depth_multiplier};
+}
+
+Config DepthwiseConv2D::get_config() const {
+  Config c = conv_config(true);
+  c["depth_multiplier"] = depth_multiplier;
+  // Keras names the depthwise weights' arguments after them
+  c["depthwise_initializer"] = c.at("kernel_initializer");
+  c["depthwise_regularizer"] = c.at("kernel_regularizer");
+  c["depthwise_constraint"] = c.at("kernel_constraint");
+  c.erase("kernel_initializer");
+  c.erase("kernel_regularizer");
+  c.erase("kernel_constraint");
+  return c;
+}
+
+// ---- SeparableConv2D ------------------------------------------------------------------------------------------
+
+SeparableConv2D::SeparableConv2D(std::int64_t filters_, Size2 kernel_size_, Size2 strides_, std::string padding_,
+                                 std::int64_t depth_multiplier_, ActivationFn activation_, bool use_bias_,
+                                 Size2 dilation_rate_)
+    : ConvBase(filters_, kernel_size_, strides_, std::move(padding_), std::move(activation_), use_bias_,
+               dilation_rate_),
+      depth_multiplier(depth_multiplier_) {
+  if (filters <= 0) detail::raise<ValueError>("SeparableConv2D: filters must be positive, got {}", filters);
+  if (depth_multiplier <= 0)
+    detail::raise<ValueError>("SeparableConv2D: depth_multiplier must be positive, got {}", depth_multiplier);
+  check_padding("SeparableConv2D", padding, false);
+}
+
+void SeparableConv2D::build(const Shape& s) {
+  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
+  if (s[3] < 0) fail("the channel dimension must be known", s);
+  kernel = add_weight("depthwise_kernel", {kernel_size.h, kernel_size.w, s[3], depth_multiplier}, kernel_initializer,
+                      kernel_regularizer, kernel_constraint);
+  pointwise_kernel =
+      add_weight("pointwise_kernel", {1, 1, s[3] * depth_multiplier, filters}, pointwise_initializer);
+  if (use_bias) bias = add_weight("bias", {filters}, bias_initializer, bias_regularizer, bias_constraint);
+  set_input_spec({4, -1, {{-1, s[3]}}});
+}
+
+Tensor SeparableConv2D::call(const Tensor& x, bool) {
+  const Tensor d = nn::depthwise_conv2d(x, kernel, strides, padding, dilation_rate);
+  return finish(nn::conv2d(d, pointwise_kernel));
+}
+
+Shape SeparableConv2D::compute_output_shape(const Shape& s) {
+  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
+  return {s[0], out_len(s[1], kernel_size.h, strides.h, padding, dilation_rate.h),
+          out_len(s[2], kernel_size.w, strides.w, padding, dilation_rate.w), filters};
+}
+
+Config SeparableConv2D::get_config() const {
+  Config c = conv_config(true);
+  c["depth_multiplier"] = depth_multiplier;
+  c["depthwise_initializer"] = c.at("kernel_initializer");
+  c["pointwise_initializer"] = cfg::of(pointwise_initializer);
+  c["depthwise_regularizer"] = c.at("kernel_regularizer");
+  c["depthwise_constraint"] = c.at("kernel_constraint");
+  c.erase("kernel_initializer");
+  c.erase("kernel_regularizer");
+  c.erase("kernel_constraint");
+  return c;
+}
+
+// ---- Conv2DTranspose --------------------------------------------------------------------------------------------
+
+Conv2DTranspose::Conv2DTranspose(std::int64_t filters_, Size2 kernel_size_, Size2 strides_, std::string padding_,
+                                 ActivationFn activation_, bool use_bias_, Size2 dilation_rate_)
+    : ConvBase(filters_, kernel_size_, strides_, std::move(padding_), std::move(activation_), use_bias_,
+               dilation_rate_) {
+  if (filters <= 0) detail::raise<ValueError>("Conv2DTranspose: filters must be positive, got {}", filters);
+  check_padding("Conv2DTranspose", padding, false);
+}
+
+void Conv2DTranspose::build(const Shape& s) {
+  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
+  if (s[3] < 0) fail("the channel dimension must be known", s);
+  kernel = add_weight("kernel", {kernel_size.h, kernel_size.w, filters, s[3]}, kernel_initializer, kernel_regularizer,
+                      kernel_constraint);
+  if (use_bias) bias = add_weight("bias", {filters}, bias_initializer, bias_regularizer, bias_constraint);
+  set_input_spec({4, -1, {{-1, s[3]}}});
+}
+
+Tensor Conv2DTranspose::call(const Tensor& x, bool) {
+  return finish(nn::conv2d_transpose(x, kernel, strides, padding, dilation_rate));
+}
+
+Shape Conv2DTranspose::compute_output_shape(const Shape& s) {
+  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
+  return {s[0], deconv_len(s[1], kernel_size.h, strides.h, padding, dilation_rate.h),
+          deconv_len(s[2], kernel_size.w, strides.w, padding, dilation_rate.w), filters};
+}
+
+// ---- registration -----------------------------------------------------------------------------------------------
+
+namespace {
+template <class L>
+std::shared_ptr<L> with_weights_config(std::shared_ptr<L> l, const Config& c, const char* kernel_key) {
+  l->kernel_initializer = cfg::initializer(c, std::string(kernel_key) + "_initializer", "glorot_uniform");
+  l->bias_initializer = cfg::initializer(c, "bias_initializer", "zeros");
+  l->kernel_regularizer = cfg::regularizer(c, std::string(kernel_key) + "_regularizer");
+  l->bias_regularizer = cfg::regularizer(c, "bias_regularizer");
+  l->kernel_constraint = cfg::constraint(c, std::string(kernel_key) + "_constraint");
+  l->bias_constraint = cfg::constraint(c, "bias_constraint");
+  return l;
+}
+
+Size2 size2(const Config& c, const char* key, std::int64_t fallback) {
+  const Config* v = c.find(key);
+  if (!v || v->is_null()) return fallback;
+  return {cfg::pair_at(*v, 0), cfg::pair_at(*v, 1)};
+}
+
+void check_channels_last(const Config& c) {
+  const std::string f = c.get_string("data_format", "channels_last");
+  if (f != "channels_last")
+    detail::raise<ValueError>("data_format '{}' is not supported (strata is channels_last)", f);
+}
+
+const bool registered = [] {
+  register_layer("Conv2D", [](const Config& c) {
+    check_channels_last(c);
+    return with_weights_config(
+        std::make_shared<Conv2D>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
+                                 c.get_string("padding", "valid"), ActivationFn(cfg::activation(c)),
+                                 c.get_bool("use_bias", true), size2(c, "dilation_rate", 1)),
+        c, "kernel");
+  });
+  register_layer("Conv1D", [](const Config& c) {
+    check_channels_last(c);
+    return with_weights_config(
+        std::make_shared<Conv1D>(c.at("filters").as_int(), size2(c, "kernel_size", 1).w, size2(c, "strides", 1).w,
+                                 c.get_string("padding", "valid"), ActivationFn(cfg::activation(c)),
+                                 c.get_bool("use_bias", true), size2(c, "dilation_rate", 1).w),
+        c, "kernel");
+  });
+  register_layer("DepthwiseConv2D", [](const Config& c) {
+    check_channels_last(c);
+    return with_weights_config(std::make_shared<DepthwiseConv2D>(
+                                   size2(c, "kernel_size", 1), size2(c, "strides", 1), c.get_string("padding", "valid"),
+                                   c.get_int("depth_multiplier", 1), ActivationFn(cfg::activation(c)),
+                                   c.get_bool("use_bias", true), size2(c, "dilation_rate", 1)),
+                               c, "depthwise");
+  });
+  register_layer("SeparableConv2D", [](const Config& c) {
+    check_channels_last(c);
+    auto l = with_weights_config(
+        std::make_shared<SeparableConv2D>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
+                                          c.get_string("padding", "valid"), c.get_int("depth_multiplier", 1),
+                                          ActivationFn(cfg::activation(c)), c.get_bool("use_bias", true),
+                                          size2(c, "dilation_rate", 1)),
+        c, "depthwise");
+    l->pointwise_initializer = cfg::initializer(c, "pointwise_initializer", "glorot_uniform");
+    return l;
+  });
+  register_layer("Conv2DTranspose", [](const Config& c) {
+    check_channels_last(c);
+    if (const Config* op = c.find("output_padding"); op && !op->is_null())
+      throw ValueError("Conv2DTranspose: output_padding is not supported");
+    return with_weights_config(
+        std::make_shared<Conv2DTranspose>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
+                                          c.get_string("padding", "valid"), ActivationFn(cfg::activation(c)),
+                                          c.get_bool("use_bias", true), size2(c, "dilation_rate", 1)),
+        c, "kernel");
+  });
+  return true;
+}();
+}  // namespace
+
+}  // namespace strata::layers

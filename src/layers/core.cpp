@@ -1,0 +1,469 @@
+#include "strata/layers/core.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <unordered_map>
+
+#include "detail/errors.hpp"
+#include "layers/config_util.hpp"
+#include "layers/node.hpp"
+#include "strata/ops.hpp"
+
+namespace strata::layers {
+
+// ---- Dense -------------------------------------------------------------------------------------------
+
+Dense::Dense(std::int64_t units_, ActivationFn activation_, bool use_bias_)
+    : units(units_), activation(std::move(activation_)), use_bias(use_bias_) {
+  if (units <= 0) detail::raise<ValueError>("Dense: units must be positive, got {}", units);
+}
+
+void Dense::build(const Shape& s) {
+  if (s.rank() < 2) fail("expected an input of rank >= 2 [batch, ..., features]", s);
+  const std::int64_t in = s.back();
+  if (in < 0) fail("the last dimension of the input must be known", s);
+  kernel = add_weight("kernel", {in, units}, kernel_initializer, kernel_regularizer, kernel_constraint);
+  if (use_bias) bias = add_weight("bias", {units}, bias_initializer, bias_regularizer, bias_constraint);
+  set_input_spec({-1, 2, {{-1, in}}});
+}
+
+Tensor Dense::call(const Tensor& x, bool) {
+  Tensor y = matmul(x, kernel);
+  if (use_bias) y = add(y, bias);
+  return activation(y);
+}
+
+Shape Dense::compute_output_shape(const Shape& s) {
+  Shape out = s;
+  out[out.rank() - 1] = units;
+  return out;
+}
+
+Config Dense::get_config() const {
+  Config c = base_config();
+  c["units"] = units;
+  c["activation"] = activation.name();
+  c["use_bias"] = use_bias;
+  c["kernel_initializer"] = cfg::of(kernel_initializer);
+  c["bias_initializer"] = cfg::of(bias_initializer);
+  c["kernel_regularizer"] = cfg::of(kernel_regularizer);
+  c["bias_regularizer"] = cfg::of(bias_regularizer);
+  c["kernel_constraint"] = cfg::of(kernel_constraint);
+  c["bias_constraint"] = cfg::of(bias_constraint);
+  return c;
+}
+
+// ---- Activation ---------------------------------------------------------------------------------------
+
+Activation::Activation(ActivationFn activation_) : activation(std::move(activation_)) {}
+Tensor Activation::call(const Tensor& x, bool) { return activation(x); }
+Config Activation::get_config() const {
+  Config c = base_config();
+  c["activation"] = activation.name();
+  return c;
+}
+
+// ---- Dropout --------------------------------------------------------------------------------------------
+
+Dropout::Dropout(double rate_, std::optional<std::uint64_t> seed_, std::vector<std::int64_t> noise_shape_)
+    : rate(rate_), noise_shape(std::move(noise_shape_)), seed(seed_) {
+  if (!(rate >= 0.0 && rate < 1.0)) detail::raise<ValueError>("Dropout: rate must be in [0, 1), got {}", rate);
+}
+
+Tensor Dropout::call(const Tensor& x, bool training) {
+  if (!training || rate == 0.0) return x;
+  // A seeded layer gives a reproducible sequence of masks, a different one on every call.
+  if (seed && !gen_) gen_.emplace(*seed);
+  const std::uint64_t op_seed = gen_ ? gen_->next_u64() : global_seed_draw();
+  if (noise_shape.empty()) return nn::dropout(x, rate, op_seed, true);
+  if (noise_shape.size() != x.rank())
+    fail("noise_shape has " + std::to_string(noise_shape.size()) + " dimensions for an input of rank " +
+             std::to_string(x.rank()),
+         x.shape());
+  Shape ns;
+  for (std::size_t d = 0; d < x.rank(); ++d) ns.push_back(noise_shape[d] < 0 ? x.dim(static_cast<std::int64_t>(d)) : noise_shape[d]);
+  return mul(x, nn::dropout(Tensor::ones(ns, x.dtype()), rate, op_seed, true));
+}
+
+Config Dropout::get_config() const {
+  Config c = base_config();
+  c["rate"] = rate;
+  if (noise_shape.empty()) {
+    c["noise_shape"] = Config();
+  } else {
+    Config ns = Config::list();
+    for (auto d : noise_shape) ns.push_back(d < 0 ? Config() : Config(d));
+    c["noise_shape"] = ns;
+  }
+  c["seed"] = seed ? Config(static_cast<long long>(*seed)) : Config();
+  return c;
+}
+
+// ---- Flatten, Reshape, Permute, RepeatVector ----------------------------------------------------------
+
+Shape Flatten::compute_output_shape(const Shape& s) {
+  if (s.rank() == 0) fail("expected an input with a batch dimension", s);
+  std::int64_t n = 1;
+  for (std::size_t d = 1; d < s.rank(); ++d) n = (n < 0 || s[d] < 0) ? -1 : n * s[d];
+  return {s[0], n};
+}
+
+Tensor Flatten::call(const Tensor& x, bool) {
+  if (x.rank() == 0) fail("expected an input with a batch dimension", x.shape());
+  return reshape(x, {x.dim(0), -1});
+}
+
+Reshape::Reshape(Shape target) : target_shape(std::move(target)) {
+  int unknown = 0;
+  for (auto d : target_shape) {
+    if (d == -1) ++unknown;
+    else if (d <= 0) detail::raise<ValueError>("Reshape: invalid target dimension {} in {}", d, target_shape);
+  }
+  if (unknown > 1) detail::raise<ValueError>("Reshape: at most one dimension can be -1, got {}", target_shape);
+}
+
+Shape Reshape::compute_output_shape(const Shape& s) {
+  Shape out = target_shape;
+  out.insert(0, s.rank() ? s[0] : -1);
+  std::int64_t in = 1;
+  bool known = true;
+  for (std::size_t d = 1; d < s.rank(); ++d) {
+    if (s[d] < 0) known = false;
+    in *= s[d];
+  }
+  std::int64_t prod = 1;
+  int infer = -1;
+  for (std::size_t d = 1; d < out.rank(); ++d) {
+    if (out[d] == -1) infer = static_cast<int>(d);
+    else prod *= out[d];
+  }
+  if (known) {
+    if (infer >= 0) {
+      if (in % prod != 0) fail("cannot reshape to " + target_shape.to_string(), s);
+      out[static_cast<std::size_t>(infer)] = in / prod;
+    } else if (in != prod) {
+      fail("cannot reshape " + std::to_string(in) + " elements per example into " + target_shape.to_string(), s);
+    }
+  }
+  return out;
+}
+
+Tensor Reshape::call(const Tensor& x, bool) {
+  Shape out = target_shape;
+  out.insert(0, x.dim(0));
+  std::int64_t prod = 1;
+  for (auto d : target_shape) prod *= d < 0 ? 1 : d;
+  const std::int64_t per_example = x.dim(0) > 0 ? x.size() / x.dim(0) : 0;
+  if (x.dim(0) > 0 && (per_example % prod != 0 || (per_example != prod && std::find(target_shape.begin(), target_shape.end(), -1) == target_shape.end())))
+    fail("cannot reshape " + std::to_string(per_example) + " elements per example into " + target_shape.to_string(),
+         x.shape());
+  return reshape(x, out);
+}
+
+Config Reshape::get_config() const {
+  Config c = base_config();
+  c["target_shape"] = shape_to_config(target_shape);
+  return c;
+}
+
+Permute::Permute(std::vector<std::int64_t> d) : dims(std::move(d)) {
+  std::vector<bool> seen(dims.size() + 1, false);
+  for (auto v : dims) {
+    if (v < 1 || v > static_cast<std::int64_t>(dims.size()) || seen[static_cast<std::size_t>(v)])
+      detail::raise<ValueError>("Permute: dims must be a permutation of 1..{} (1-based, the batch axis excluded)",
+                                dims.size());
+    seen[static_cast<std::size_t>(v)] = true;
+  }
+}
+
+void Permute::build(const Shape&) { set_input_spec({static_cast<int>(dims.size()) + 1, -1, {}}); }
+
+Shape Permute::compute_output_shape(const Shape& s) {
+  if (s.rank() != dims.size() + 1) fail("expected rank " + std::to_string(dims.size() + 1), s);
+  Shape out{s[0]};
+  for (auto d : dims) out.push_back(s[static_cast<std::size_t>(d)]);
+  return out;
+}
+
+Tensor Permute::call(const Tensor& x, bool) {
+  std::vector<std::int64_t> perm{0};
+  perm.insert(perm.end(), dims.begin(), dims.end());
+  return transpose(x, perm);
+}
+
+Config Permute::get_config() const {
+  Config c = base_config();
+  Config d = Config::list();
+  for (auto v : dims) d.push_back(v);
+  c["dims"] = d;
+  return c;
+}
+
+RepeatVector::RepeatVector(std::int64_t n_) : n(n_) {
+  if (n <= 0) detail::raise<ValueError>("RepeatVector: n must be positive, got {}", n);
+  set_input_spec({2, -1, {}});
+}
+
+Shape RepeatVector::compute_output_shape(const Shape& s) {
+  if (s.rank() != 2) fail("expected a 2-D input [batch, features]", s);
+  return {s[0], n, s[1]};
+}
+
+Tensor RepeatVector::call(const Tensor& x, bool) {
+  return broadcast_to(expand_dims(x, 1), {x.dim(0), n, x.dim(1)});
+}
+
+Config RepeatVector::get_config() const {
+  Config c = base_config();
+  c["n"] = n;
+  return c;
+}
+
+// ---- Lambda ----------------------------------------------------------------------------------------------
+
+namespace {
+std::mutex& fn_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::unordered_map<std::string, Lambda::Fn>& functions() {
+  static std::unordered_map<std::string, Lambda::Fn> f;
+  return f;
+}
+}  // namespace
+
+void register_function(const std::string& name, Lambda::Fn fn) {
+  std::lock_guard<std::mutex> lock(fn_mutex());
+  functions()[name] = std::move(fn);
+}
+
+Lambda::Lambda(Fn fn_, std::string function_name_, std::optional<Shape> output_shape_)
+    : fn(std::move(fn_)), function_name(std::move(function_name_)), output_shape(std::move(output_shape_)) {
+  if (!fn) throw ValueError("Lambda: the function is empty");
+}
+
+Shape Lambda::compute_output_shape(const Shape& s) {
+  if (!output_shape) return Layer::compute_output_shape(s);
+  Shape out = *output_shape;
+  out.insert(0, s.rank() ? s[0] : -1);
+  return out;
+}
+
+Tensor Lambda::call(const Tensor& x, bool) { return fn(x); }
+
+Config Lambda::get_config() const {
+  Config c = base_config();
+  c["function"] = function_name.empty() ? Config() : Config(function_name);
+  c["output_shape"] = output_shape ? shape_to_config(*output_shape) : Config();
+  return c;
+}
+
+// ---- Embedding -------------------------------------------------------------------------------------------
+
+Embedding::Embedding(std::int64_t input_dim_, std::int64_t output_dim_) : input_dim(input_dim_), output_dim(output_dim_) {
+  if (input_dim <= 0 || output_dim <= 0)
+    detail::raise<ValueError>("Embedding: input_dim and output_dim must be positive, got {} and {}", input_dim,
+                              output_dim);
+}
+
+void Embedding::build(const Shape&) {
+  embeddings = add_weight("embeddings", {input_dim, output_dim}, embeddings_initializer, embeddings_regularizer,
+                          embeddings_constraint);
+}
+
+Tensor Embedding::call(const Tensor& x, bool) {
+  const Tensor ids = x.dtype() == DType::int64 ? x : cast(x, DType::int64);
+  const std::vector<std::int64_t> v = ids.to_vector<std::int64_t>();
+  for (auto id : v)
+    if (id < 0 || id >= input_dim)
+      detail::raise<ValueError>("Embedding '{}': id {} is out of range for input_dim {} (input shape {})", name(), id,
+                                input_dim, x.shape());
+  return nn::embedding_lookup(embeddings, ids);
+}
+
+Shape Embedding::compute_output_shape(const Shape& s) {
+  Shape out = s;
+  out.push_back(output_dim);
+  return out;
+}
+
+Config Embedding::get_config() const {
+  Config c = base_config();
+  c["input_dim"] = input_dim;
+  c["output_dim"] = output_dim;
+  c["embeddings_initializer"] = cfg::of(embeddings_initializer);
+  c["embeddings_regularizer"] = cfg::of(embeddings_regularizer);
+  c["embeddings_constraint"] = cfg::of(embeddings_constraint);
+  c["mask_zero"] = false;
+  return c;
+}
+
+// ---- activation layers ---------------------------------------------------------------------------------------
+
+ReLU::ReLU(std::optional<double> max_value_, double negative_slope_, double threshold_)
+    : max_value(max_value_), negative_slope(negative_slope_), threshold(threshold_) {
+  if (max_value && *max_value < 0) detail::raise<ValueError>("ReLU: max_value must be >= 0, got {}", *max_value);
+  if (negative_slope < 0) detail::raise<ValueError>("ReLU: negative_slope must be >= 0, got {}", negative_slope);
+}
+
+Tensor ReLU::call(const Tensor& x, bool) {
+  Tensor y;
+  if (negative_slope == 0.0 && threshold == 0.0) {
+    y = relu(x);
+  } else {
+    const Tensor below = negative_slope == 0.0 ? zeros_like(x) : mul(sub(x, threshold), negative_slope);
+    y = where(greater_equal(x, threshold), x, below);
+  }
+  return max_value ? minimum(y, *max_value) : y;
+}
+
+Config ReLU::get_config() const {
+  Config c = base_config();
+  c["max_value"] = max_value ? Config(*max_value) : Config();
+  c["negative_slope"] = negative_slope;
+  c["threshold"] = threshold;
+  return c;
+}
+
+LeakyReLU::LeakyReLU(double alpha_) : alpha(alpha_) {
+  if (alpha < 0) detail::raise<ValueError>("LeakyReLU: alpha must be >= 0, got {}", alpha);
+}
+Tensor LeakyReLU::call(const Tensor& x, bool) { return leaky_relu(x, alpha); }
+Config LeakyReLU::get_config() const {
+  Config c = base_config();
+  c["alpha"] = alpha;
+  return c;
+}
+
+PReLU::PReLU(std::vector<std::int64_t> shared_axes_) : shared_axes(std::move(shared_axes_)) {}
+
+void PReLU::build(const Shape& s) {
+  Shape ps(s.begin() + 1, s.end());
+  for (auto a : shared_axes) {
+    if (a < 1 || a >= static_cast<std::int64_t>(s.rank()))
+      fail("shared axis " + std::to_string(a) + " is out of range (axes are 1-based, the batch axis excluded)", s);
+    ps[static_cast<std::size_t>(a - 1)] = 1;
+  }
+  for (auto d : ps)
+    if (d < 0) fail("dimensions that are not shared must be known", s);
+  alpha = add_weight("alpha", ps, alpha_initializer, alpha_regularizer, alpha_constraint);
+  InputSpec spec{static_cast<int>(s.rank()), -1, {}};
+  for (std::size_t d = 1; d < s.rank(); ++d)
+    if (ps[d - 1] != 1 || s[d] == 1) spec.axes[static_cast<std::int64_t>(d)] = s[d];
+  set_input_spec(spec);
+}
+
+// relu(x) - alpha * relu(-x)
+Tensor PReLU::call(const Tensor& x, bool) { return sub(relu(x), mul(alpha, relu(neg(x)))); }
+
+Config PReLU::get_config() const {
+  Config c = base_config();
+  c["alpha_initializer"] = cfg::of(alpha_initializer);
+  c["alpha_regularizer"] = cfg::of(alpha_regularizer);
+  c["alpha_constraint"] = cfg::of(alpha_constraint);
+  Config axes = Config::list();
+  for (auto a : shared_axes) axes.push_back(a);
+  c["shared_axes"] = shared_axes.empty() ? Config() : axes;
+  return c;
+}
+
+ELU::ELU(double alpha_) : alpha(alpha_) {}
+Tensor ELU::call(const Tensor& x, bool) { return elu(x, alpha); }
+Config ELU::get_config() const {
+  Config c = base_config();
+  c["alpha"] = alpha;
+  return c;
+}
+
+Softmax::Softmax(std::int64_t axis_) : axis(axis_) {}
+Tensor Softmax::call(const Tensor& x, bool) { return nn::softmax(x, axis); }
+Config Softmax::get_config() const {
+  Config c = base_config();
+  c["axis"] = axis;
+  return c;
+}
+
+// ---- registration -------------------------------------------------------------------------------------------
+
+namespace {
+std::vector<std::int64_t> int_list(const Config& c) {
+  std::vector<std::int64_t> v;
+  if (c.is_list())
+    for (const auto& x : c.items()) v.push_back(x.is_null() ? -1 : x.as_int());
+  return v;
+}
+
+const bool registered = [] {
+  register_layer("Dense", [](const Config& c) {
+    auto l = std::make_shared<Dense>(c.at("units").as_int(), ActivationFn(cfg::activation(c)), c.get_bool("use_bias", true));
+    l->kernel_initializer = cfg::initializer(c, "kernel_initializer", "glorot_uniform");
+    l->bias_initializer = cfg::initializer(c, "bias_initializer", "zeros");
+    l->kernel_regularizer = cfg::regularizer(c, "kernel_regularizer");
+    l->bias_regularizer = cfg::regularizer(c, "bias_regularizer");
+    l->kernel_constraint = cfg::constraint(c, "kernel_constraint");
+    l->bias_constraint = cfg::constraint(c, "bias_constraint");
+    return l;
+  });
+  register_layer("Activation", [](const Config& c) { return std::make_shared<Activation>(ActivationFn(cfg::activation(c))); });
+  register_layer("Dropout", [](const Config& c) {
+    return std::make_shared<Dropout>(c.at("rate").as_double(), cfg::seed(c), int_list(c.contains("noise_shape") ? c.at("noise_shape") : Config()));
+  });
+  register_layer("Flatten", [](const Config&) { return std::make_shared<Flatten>(); });
+  register_layer("Reshape", [](const Config& c) { return std::make_shared<Reshape>(shape_from_config(c.at("target_shape"))); });
+  register_layer("Permute", [](const Config& c) { return std::make_shared<Permute>(int_list(c.at("dims"))); });
+  register_layer("RepeatVector", [](const Config& c) { return std::make_shared<RepeatVector>(c.at("n").as_int()); });
+  register_layer("Lambda", [](const Config& c) -> std::shared_ptr<Layer> {
+    const Config* f = c.find("function");
+    if (!f || !f->is_string())
+      throw ValueError("Lambda: the config has no registered function name; register the function with "
+                       "strata::layers::register_function and name it in the Lambda");
+    Lambda::Fn fn;
+    {
+      std::lock_guard<std::mutex> lock(fn_mutex());
+      auto it = functions().find(f->as_string());
+      if (it == functions().end())
+        detail::raise<ValueError>("Lambda: function '{}' is not registered (strata::layers::register_function)",
+                                  f->as_string());
+      fn = it->second;
+    }
+    std::optional<Shape> os;
+    if (const Config* o = c.find("output_shape"); o && o->is_list()) os = shape_from_config(*o);
+    return std::make_shared<Lambda>(fn, f->as_string(), os);
+  });
+  register_layer("Embedding", [](const Config& c) {
+    auto l = std::make_shared<Embedding>(c.at("input_dim").as_int(), c.at("output_dim").as_int());
+    l->embeddings_initializer = cfg::initializer(c, "embeddings_initializer", "uniform");
+    l->embeddings_regularizer = cfg::regularizer(c, "embeddings_regularizer");
+    l->embeddings_constraint = cfg::constraint(c, "embeddings_constraint");
+    if (c.get_bool("mask_zero", false))
+      throw ValueError("Embedding: mask_zero=true is not supported (strata has no masking)");
+    return l;
+  });
+  register_layer("ReLU", [](const Config& c) {
+    const Config* m = c.find("max_value");
+    return std::make_shared<ReLU>(m && !m->is_null() ? std::optional<double>(m->as_double()) : std::nullopt,
+                                  c.get_double("negative_slope", 0.0), c.get_double("threshold", 0.0));
+  });
+  register_layer("LeakyReLU", [](const Config& c) {
+    return std::make_shared<LeakyReLU>(c.get_double("alpha", c.get_double("negative_slope", 0.3)));
+  });
+  register_layer("PReLU", [](const Config& c) {
+    auto l = std::make_shared<PReLU>(int_list(c.contains("shared_axes") ? c.at("shared_axes") : Config()));
+    l->alpha_initializer = cfg::initializer(c, "alpha_initializer", "zeros");
+    l->alpha_regularizer = cfg::regularizer(c, "alpha_regularizer");
+    l->alpha_constraint = cfg::constraint(c, "alpha_constraint");
+    return l;
+  });
+  register_layer("ELU", [](const Config& c) { return std::make_shared<ELU>(c.get_double("alpha", 1.0)); });
+  register_layer("Softmax", [](const Config& c) { return std::make_shared<Softmax>(c.get_int("axis", -1)); });
+  register_layer("InputLayer", [](const Config& c) {
+    const Config* s = c.find("batch_input_shape");
+    if (!s) s = c.find("batch_shape");
+    if (!s) throw ValueError("InputLayer: the config has no batch_input_shape");
+    return std::make_shared<InputLayer>(shape_from_config(*s), dtype_from_name(c.get_string("dtype", "float32")));
+  });
+  return true;
+}();
+}  // namespace
+
+}  // namespace strata::layers
