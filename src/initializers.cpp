@@ -47,7 +47,7 @@ Tensor sample(const Shape& shape, DType dtype, std::optional<std::uint64_t> seed
   detail::dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = detail::mut_ptr<T>(t);
-    for (std::int64_t i = 0; i < t.size(); ++i) p[i] = static_cast<T>(f(gen));
+    for (std::int64_t i = 0, i_end = t.size(); i < i_end; ++i) p[i] = static_cast<T>(f(gen));
   });
   return t;
 }

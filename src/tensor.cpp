@@ -100,7 +100,7 @@ template <class T>
 void fill_values(Tensor& t, double value) {
   T* p = detail::mut_ptr<T>(t);
   const T v = static_cast<T>(value);
-  for (std::int64_t i = 0; i < t.size(); ++i) p[i] = v;
+  for (std::int64_t i = 0, i_end = t.size(); i < i_end; ++i) p[i] = v;
 }
 }  // namespace
 
@@ -174,7 +174,7 @@ Tensor Tensor::random_normal(const Shape& shape, double mean, double stddev, DTy
   detail::dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = detail::mut_ptr<T>(t);
-    for (std::int64_t i = 0; i < t.size(); ++i) p[i] = static_cast<T>(mean + stddev * gen.normal());
+    for (std::int64_t i = 0, i_end = t.size(); i < i_end; ++i) p[i] = static_cast<T>(mean + stddev * gen.normal());
   });
   return t;
 }
@@ -194,9 +194,9 @@ Tensor Tensor::random_uniform(const Shape& shape, double minval, double maxval, 
     if constexpr (std::is_integral_v<T>) {
       const auto lo = static_cast<std::int64_t>(std::ceil(minval));
       const auto span = static_cast<std::uint64_t>(static_cast<std::int64_t>(std::ceil(maxval)) - lo);
-      for (std::int64_t i = 0; i < t.size(); ++i) p[i] = lo + static_cast<std::int64_t>(gen.below(span));
+      for (std::int64_t i = 0, i_end = t.size(); i < i_end; ++i) p[i] = lo + static_cast<std::int64_t>(gen.below(span));
     } else {
-      for (std::int64_t i = 0; i < t.size(); ++i) {
+      for (std::int64_t i = 0, i_end = t.size(); i < i_end; ++i) {
         T v = static_cast<T>(minval + (maxval - minval) * gen.uniform());
         p[i] = v < static_cast<T>(maxval) ? v : static_cast<T>(minval);  // rounding to float must stay < maxval
       }
@@ -288,7 +288,7 @@ bool array_equal(const Tensor& a, const Tensor& b) {
       using T = decltype(tag);
       const T* pa = detail::ptr<T>(a);
       const T* pb = detail::ptr<T>(b);
-      for (std::int64_t k = 0; k < a.size(); ++k)
+      for (std::int64_t k = 0, k_end = a.size(); k < k_end; ++k)
         if (!(pa[k] == pb[k])) return false;
       return true;
     });

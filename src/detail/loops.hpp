@@ -144,7 +144,13 @@ void binary_loop(const BroadcastPlan<2>& p, const A* a, const B* b, R* out, F f)
   });
 }
 
-/// out[i] = f(a[i], b[i], c[i]) under broadcasting.
+/// out[i] = f(a[i], b[i], c[i]) under broadcasting. Each operand's innermost stride is 0 or 1;
+/// the eight combinations get their own loops so the compiler can vectorize each.
+template <int SA, int SB, int SC, class A, class B, class C, class R, class F>
+inline void ternary_run(const A* a, const B* b, const C* c, R* out, std::int64_t n, F& f) {
+  for (std::int64_t i = 0; i < n; ++i) out[i] = f(a[i * SA], b[i * SB], c[i * SC]);
+}
+
 template <class A, class B, class C, class R, class F>
 void ternary_loop(const BroadcastPlan<3>& p, const A* a, const B* b, const C* c, R* out, F f) {
   for_each_run(p, [&](const std::array<std::int64_t, 3>& off, std::int64_t o, std::int64_t n,
@@ -153,10 +159,15 @@ void ternary_loop(const BroadcastPlan<3>& p, const A* a, const B* b, const C* c,
     const B* pb = b + off[1];
     const C* pc = c + off[2];
     R* po = out + o;
-    if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
-      for (std::int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i], pc[i]);
-    } else {
-      for (std::int64_t i = 0; i < n; ++i) po[i] = f(pa[i * st[0]], pb[i * st[1]], pc[i * st[2]]);
+    switch ((st[0] != 0) * 4 + (st[1] != 0) * 2 + (st[2] != 0)) {
+      case 7: ternary_run<1, 1, 1>(pa, pb, pc, po, n, f); break;
+      case 6: ternary_run<1, 1, 0>(pa, pb, pc, po, n, f); break;
+      case 5: ternary_run<1, 0, 1>(pa, pb, pc, po, n, f); break;
+      case 4: ternary_run<1, 0, 0>(pa, pb, pc, po, n, f); break;
+      case 3: ternary_run<0, 1, 1>(pa, pb, pc, po, n, f); break;
+      case 2: ternary_run<0, 1, 0>(pa, pb, pc, po, n, f); break;
+      case 1: ternary_run<0, 0, 1>(pa, pb, pc, po, n, f); break;
+      default: ternary_run<0, 0, 0>(pa, pb, pc, po, n, f); break;
     }
   });
 }

@@ -380,7 +380,7 @@ Tensor one_hot(const Tensor& indices, std::int64_t depth, DType dtype, double on
   detail::dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* py = detail::mut_ptr<T>(y);
-    for (std::int64_t k = 0; k < indices.size(); ++k)
+    for (std::int64_t k = 0, k_end = indices.size(); k < k_end; ++k)
       if (pi[k] >= 0 && pi[k] < depth) py[k * depth + pi[k]] = static_cast<T>(on_value);
   });
   return y;

@@ -220,10 +220,29 @@ Tensor sigmoid(const Tensor& x) {
   });
 }
 // d relu(x) = [x > 0] dx
-Tensor relu(const Tensor& x) {
-  return unary_op(Un::relu, x, Save::y, [](const Tensor& g, const Tensor&, const Tensor& y) {
-    return where(greater(y, 0.0), g, 0.0);
+namespace {
+/// relu's backward as one fused op: g where y > 0, else 0. Linear in g, so its own gradient is
+/// relu_grad(gg, y); y (a mask) gets none.
+Tensor relu_grad(const Tensor& g, const Tensor& y) {
+  Tensor out = detail::make_tensor(g.shape(), g.dtype());
+  detail::dispatch(g.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* pg = detail::ptr<T>(g);
+    const T* py = detail::ptr<T>(y);
+    T* po = detail::mut_ptr<T>(out);
+    const std::int64_t n = g.size();
+    for (std::int64_t i = 0; i < n; ++i) po[i] = py[i] > T(0) ? pg[i] : T(0);
   });
+  if (autograd::should_record({&g}))
+    autograd::record("relu_grad", {&g, &y}, {&out}, {y}, [](const BackwardContext& c) {
+      return detail::per_input(c, [&](std::size_t i) { return i == 0 ? relu_grad(c.grad(), c.saved(0)) : Tensor(); });
+    });
+  return out;
+}
+}  // namespace
+
+Tensor relu(const Tensor& x) {
+  return unary_op(Un::relu, x, Save::y, [](const Tensor& g, const Tensor&, const Tensor& y) { return relu_grad(g, y); });
 }
 // d softplus(x) = sigmoid(x) dx
 Tensor softplus(const Tensor& x) {
@@ -285,7 +304,7 @@ Tensor cast(const Tensor& x, DType dtype) {
       using T = decltype(to_tag);
       const F* px = detail::ptr<F>(x);
       T* py = detail::mut_ptr<T>(y);
-      for (std::int64_t i = 0; i < x.size(); ++i) py[i] = static_cast<T>(px[i]);
+      for (std::int64_t i = 0, i_end = x.size(); i < i_end; ++i) py[i] = static_cast<T>(px[i]);
     });
   });
   if (is_floating(dtype) && is_floating(x.dtype()) && autograd::should_record({&x})) {

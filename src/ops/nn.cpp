@@ -252,7 +252,7 @@ Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tens
                               labels.shape(), logits.shape(), want);
   const std::int64_t K = v.n;
   const auto* pl = detail::ptr<std::int64_t>(labels);
-  for (std::int64_t r = 0; r < labels.size(); ++r)
+  for (std::int64_t r = 0, r_end = labels.size(); r < r_end; ++r)
     if (pl[r] < 0 || pl[r] >= K)
       detail::raise<ValueError>("{}: label {} is out of range for {} classes (logits {})", op, pl[r], K,
                                 logits.shape());
@@ -332,7 +332,7 @@ Tensor dropout(const Tensor& x, double rate, std::optional<std::uint64_t> seed, 
     using T = decltype(tag);
     T* pm = detail::mut_ptr<T>(mask);
     const T scale = static_cast<T>(1.0 / (1.0 - rate));
-    for (std::int64_t i = 0; i < x.size(); ++i) pm[i] = gen.uniform() < rate ? T(0) : scale;
+    for (std::int64_t i = 0, i_end = x.size(); i < i_end; ++i) pm[i] = gen.uniform() < rate ? T(0) : scale;
   });
   return mul(x, mask);
 }
@@ -375,7 +375,7 @@ Tensor embedding_lookup(const Tensor& table, const Tensor& ids) {
   if (ids.dtype() != DType::int64)
     detail::raise<DTypeError>("{}: ids must be int64, got {} {}", op, ids.dtype(), ids.shape());
   const auto* p = detail::ptr<std::int64_t>(ids);
-  for (std::int64_t i = 0; i < ids.size(); ++i)
+  for (std::int64_t i = 0, i_end = ids.size(); i < i_end; ++i)
     if (p[i] < 0 || p[i] >= table.dim(0))
       detail::raise<ValueError>("{}: id {} is out of range for a table of {} rows (table {})", op, p[i], table.dim(0),
                                 table.shape());

@@ -24,18 +24,21 @@ PatchGeom pool_geom(const char* op, const Tensor& x, Size2 pool, std::optional<S
   return detail::make_geom(op, x.shape(), pool, strides.value_or(pool), padding, 1);
 }
 
-/// Flat index (into x) of each window's first maximum, [N, OH, OW, C] int64.
-Tensor max_pool_argmax(const Tensor& x, const PatchGeom& g) {
+/// Each window's (first) maximum and its flat index into x, in one pass.
+std::pair<Tensor, Tensor> max_pool_kernel(const Tensor& x, const PatchGeom& g) {
+  Tensor y = detail::make_tensor({g.N, g.OH, g.OW, g.C}, x.dtype());
   Tensor idx = detail::make_tensor({g.N, g.OH, g.OW, g.C}, DType::int64);
   std::int64_t* pi = detail::mut_ptr<std::int64_t>(idx);
   detail::dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* px = detail::ptr<T>(x);
-    std::vector<T> best(static_cast<std::size_t>(g.C));
+    T* py = detail::mut_ptr<T>(y);
     for (std::int64_t n = 0; n < g.N; ++n)
       for (std::int64_t oh = 0; oh < g.OH; ++oh)
         for (std::int64_t ow = 0; ow < g.OW; ++ow) {
-          std::int64_t* out = pi + ((n * g.OH + oh) * g.OW + ow) * g.C;
+          const std::int64_t o = ((n * g.OH + oh) * g.OW + ow) * g.C;
+          T* best = py + o;
+          std::int64_t* arg = pi + o;
           bool first = true;
           for (std::int64_t kh = 0; kh < g.KH; ++kh) {
             const std::int64_t ih = oh * g.SH - g.PT + kh;
@@ -45,20 +48,63 @@ Tensor max_pool_argmax(const Tensor& x, const PatchGeom& g) {
               if (iw < 0 || iw >= g.W) continue;
               const std::int64_t base = ((n * g.H + ih) * g.W + iw) * g.C;
               const T* row = px + base;
+              if (first) {
+                for (std::int64_t c = 0; c < g.C; ++c) {
+                  best[c] = row[c];
+                  arg[c] = base + c;
+                }
+                first = false;
+                continue;
+              }
               for (std::int64_t c = 0; c < g.C; ++c) {
                 const T v = row[c];
-                T& b = best[static_cast<std::size_t>(c)];
-                if (first || v > b || (v != v && b == b)) {  // NaN wins, as in NumPy's max
-                  b = v;
-                  out[c] = base + c;
+                if (v > best[c] || (v != v && best[c] == best[c])) {  // NaN wins, as in NumPy's max
+                  best[c] = v;
+                  arg[c] = base + c;
                 }
               }
-              first = false;
             }
           }
         }
   });
-  return idx;
+  return {y, idx};
+}
+
+Tensor max_pool_gather(const Tensor& x, const Tensor& idx, const Shape& x_shape);
+
+/// Adds g[k] into a zero tensor of x's shape at flat index idx[k] (max pooling's gradient).
+Tensor max_pool_scatter(const Tensor& g, const Tensor& idx, const Shape& x_shape) {
+  Tensor dx = Tensor::zeros(x_shape, g.dtype());
+  const std::int64_t* pi = detail::ptr<std::int64_t>(idx);
+  detail::dispatch(g.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* pg = detail::ptr<T>(g);
+    T* pd = detail::mut_ptr<T>(dx);
+    for (std::int64_t k = 0, k_end = g.size(); k < k_end; ++k) pd[pi[k]] += pg[k];
+  });
+  if (autograd::should_record({&g}))
+    // linear in g: the gradient gathers again
+    autograd::record("max_pool_grad", {&g}, {&dx}, {idx}, [x_shape](const BackwardContext& c) {
+      return std::vector<Tensor>{max_pool_gather(c.grad(), c.saved(0), x_shape)};
+    });
+  return dx;
+}
+
+/// y[k] = x[idx[k]], the adjoint of max_pool_scatter.
+Tensor max_pool_gather(const Tensor& x, const Tensor& idx, const Shape& x_shape) {
+  Tensor y = detail::make_tensor(idx.shape(), x.dtype());
+  const std::int64_t* pi = detail::ptr<std::int64_t>(idx);
+  detail::dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = detail::ptr<T>(x);
+    T* py = detail::mut_ptr<T>(y);
+    for (std::int64_t k = 0, k_end = y.size(); k < k_end; ++k) py[k] = px[pi[k]];
+  });
+  if (autograd::should_record({&x}))
+    autograd::record("max_pool_gather", {&x}, {&y}, {idx}, [x_shape](const BackwardContext& c) {
+      return std::vector<Tensor>{max_pool_scatter(c.grad(), c.saved(0), x_shape)};
+    });
+  return y;
 }
 
 Tensor avg_pool_adjoint(const Tensor& g_out, const PatchGeom& g);
@@ -127,8 +173,15 @@ Tensor avg_pool_adjoint(const Tensor& gy, const PatchGeom& g) {
 
 Tensor max_pool2d(const Tensor& x, Size2 pool_size, std::optional<Size2> strides, const std::string& padding) {
   const PatchGeom g = pool_geom("max_pool2d", x, pool_size, strides, padding);
-  const Tensor idx = max_pool_argmax(x, g);
-  return reshape(gather(flatten(x), flatten(idx)), {g.N, g.OH, g.OW, g.C});
+  auto [y, idx] = max_pool_kernel(x, g);
+  if (autograd::should_record({&x})) {
+    // the gradient goes to each window's maximum
+    const Shape x_shape = x.shape();
+    autograd::record("max_pool2d", {&x}, {&y}, {idx}, [x_shape](const BackwardContext& c) {
+      return std::vector<Tensor>{max_pool_scatter(c.grad(), c.saved(0), x_shape)};
+    });
+  }
+  return y;
 }
 
 Tensor avg_pool2d(const Tensor& x, Size2 pool_size, std::optional<Size2> strides, const std::string& padding) {

@@ -253,7 +253,7 @@ Tensor prod(const Tensor& x, const Axes& axes, bool keepdims) {
         const Shape& s = x.shape();
         std::vector<std::int64_t> strides(s.rank(), 1);
         for (std::size_t d = s.rank(); d-- > 1;) strides[d - 1] = strides[d] * s[d];
-        for (std::int64_t i = 0; i < x.size(); ++i) {
+        for (std::int64_t i = 0, i_end = x.size(); i < i_end; ++i) {
           // enumerate the reduction group of element i
           std::vector<std::int64_t> idx(s.rank());
           std::int64_t rem = i, base = 0;

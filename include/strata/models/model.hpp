@@ -18,6 +18,11 @@
 #include <vector>
 
 #include "strata/layers/layer.hpp"
+#include "strata/models/training.hpp"
+
+namespace strata::detail {
+struct CompiledState;
+}
 
 namespace strata::models {
 
@@ -50,6 +55,39 @@ class Model : public layers::Layer {
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& input_shapes) override;
   DType compute_output_dtype(const std::vector<DType>& input_dtypes) const override;
 
+  // ---- training (Keras's compile / fit / evaluate / predict) -------------------------------------
+  /// One loss for every output, or one per output; metrics by name apply to every output
+  /// ("accuracy" picks the sparse, categorical or binary form from the loss and the labels).
+  void compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg> metrics = {},
+               std::vector<double> loss_weights = {});
+  bool compiled() const { return compiled_ != nullptr; }
+  /// A short loop over train_step: shuffle, batch, callbacks, progress, validation.
+  callbacks::History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
+  callbacks::History fit(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const FitOptions& options = {});
+  /// The loss and metrics over the data, in inference mode.
+  Logs evaluate(const Tensor& x, const Tensor& y, const EvaluateOptions& options = {});
+  Logs evaluate(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const EvaluateOptions& options = {});
+  /// Outputs in inference mode, computed batch by batch.
+  Tensor predict(const Tensor& x, std::int64_t batch_size = 32);
+  std::vector<Tensor> predict_all(const std::vector<Tensor>& x, std::int64_t batch_size = 32);
+  /// One step on one batch (metrics accumulate until reset_metrics).
+  Logs train_on_batch(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight = Tensor());
+  Logs test_on_batch(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight = Tensor());
+  /// Keras's train_step: forward under a tape, compute_loss, gradients, the optimizer, the
+  /// metrics. Override it to customize what fit does.
+  virtual Logs train_step(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight);
+  virtual Logs test_step(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight);
+  /// The weighted sum of the outputs' losses plus the model's regularization losses.
+  Tensor compute_loss(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred, const Tensor& sample_weight);
+  /// Updates the compiled metrics (and the loss tracker with `loss`); returns their results.
+  Logs update_metrics(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred, const Tensor& sample_weight,
+                      const Tensor& loss);
+  Logs metric_results() const;
+  void reset_metrics();
+  std::shared_ptr<optimizers::Optimizer> optimizer() const;
+  /// Set by callbacks (EarlyStopping, TerminateOnNaN) to end fit after the current batch/epoch.
+  bool stop_training = false;
+
  protected:
   /// For subclassed models: create layers in the constructor with track(), override call().
   explicit Model(std::string name = "");
@@ -75,6 +113,8 @@ class Model : public layers::Layer {
   std::vector<std::shared_ptr<Layer>> layers_;
   std::vector<KerasTensor> inputs_, outputs_;
   bool graph_ = false;
+  std::shared_ptr<detail::CompiledState> compiled_;
+  detail::CompiledState& compiled_state() const;
 };
 
 std::ostream& operator<<(std::ostream& os, const Model& model);

@@ -1,0 +1,133 @@
+#pragma once
+/// Stateful metrics with Keras's names: update_state accumulates, result reads, reset_state
+/// starts over.
+///
+///   metrics::SparseCategoricalAccuracy acc;
+///   acc.update_state(labels, logits);       // per batch
+///   double a = acc.result();                // over every batch so far
+///   acc.reset_state();                      // at each epoch
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "strata/tensor.hpp"
+
+namespace strata::metrics {
+
+class Metric {
+ public:
+  explicit Metric(std::string name) : name_(std::move(name)) {}
+  virtual ~Metric() = default;
+  virtual void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) = 0;
+  virtual double result() const = 0;
+  virtual void reset_state() = 0;
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+
+ private:
+  std::string name_;
+};
+
+/// The (weighted) mean of values: update_state(values[, weights]).
+class Mean : public Metric {
+ public:
+  explicit Mean(std::string name = "mean") : Metric(std::move(name)) {}
+  void update_state(const Tensor& values, const Tensor& sample_weight = Tensor());
+  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) override;
+  double result() const override { return count_ > 0 ? total_ / count_ : 0.0; }
+  void reset_state() override { total_ = count_ = 0; }
+
+ protected:
+  double total_ = 0, count_ = 0;
+};
+
+/// The mean of a per-sample score fn(y_true, y_pred) (Keras's MeanMetricWrapper).
+class MeanMetricWrapper : public Mean {
+ public:
+  using Fn = std::function<Tensor(const Tensor&, const Tensor&)>;
+  MeanMetricWrapper(std::string name, Fn fn) : Mean(std::move(name)), fn_(std::move(fn)) {}
+  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
+
+ private:
+  Fn fn_;
+};
+
+/// Fraction of predictions equal to the labels.
+class Accuracy : public MeanMetricWrapper {
+ public:
+  explicit Accuracy(std::string name = "accuracy");
+};
+/// Fraction with (y_pred > threshold) == y_true.
+class BinaryAccuracy : public MeanMetricWrapper {
+ public:
+  explicit BinaryAccuracy(std::string name = "binary_accuracy", double threshold = 0.5);
+};
+/// argmax(y_pred) == argmax(y_true) (one-hot labels).
+class CategoricalAccuracy : public MeanMetricWrapper {
+ public:
+  explicit CategoricalAccuracy(std::string name = "categorical_accuracy");
+};
+/// argmax(y_pred) == y_true (int64 class indices).
+class SparseCategoricalAccuracy : public MeanMetricWrapper {
+ public:
+  explicit SparseCategoricalAccuracy(std::string name = "sparse_categorical_accuracy");
+};
+/// The one-hot label's class is among the k largest predictions.
+class TopKCategoricalAccuracy : public MeanMetricWrapper {
+ public:
+  explicit TopKCategoricalAccuracy(std::int64_t k = 5, std::string name = "top_k_categorical_accuracy");
+};
+/// Sparse labels among the k largest predictions.
+class SparseTopKCategoricalAccuracy : public MeanMetricWrapper {
+ public:
+  explicit SparseTopKCategoricalAccuracy(std::int64_t k = 5, std::string name = "sparse_top_k_categorical_accuracy");
+};
+class MeanSquaredError : public MeanMetricWrapper {
+ public:
+  explicit MeanSquaredError(std::string name = "mean_squared_error");
+};
+
+/// true positives / predicted positives, with predictions thresholded at 0.5.
+class Precision : public Metric {
+ public:
+  explicit Precision(std::string name = "precision", double threshold = 0.5);
+  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
+  double result() const override { return tp_ + fp_ > 0 ? tp_ / (tp_ + fp_) : 0.0; }
+  void reset_state() override { tp_ = fp_ = 0; }
+
+ private:
+  double threshold_, tp_ = 0, fp_ = 0;
+};
+
+/// true positives / actual positives.
+class Recall : public Metric {
+ public:
+  explicit Recall(std::string name = "recall", double threshold = 0.5);
+  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
+  double result() const override { return tp_ + fn_ > 0 ? tp_ / (tp_ + fn_) : 0.0; }
+  void reset_state() override { tp_ = fn_ = 0; }
+
+ private:
+  double threshold_, tp_ = 0, fn_ = 0;
+};
+
+/// Area under the ROC curve (or the precision-recall curve with curve = "PR"), as Keras
+/// computes it: confusion counts at num_thresholds evenly spaced thresholds, trapezoidal sum.
+class AUC : public Metric {
+ public:
+  explicit AUC(std::string name = "auc", int num_thresholds = 200, std::string curve = "ROC");
+  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
+  double result() const override;
+  void reset_state() override;
+
+ private:
+  std::vector<double> thresholds_, tp_, fp_, tn_, fn_;
+  std::string curve_;
+};
+
+/// By Keras name: "accuracy", "sparse_categorical_accuracy", "mse", "auc", "precision", ...
+std::shared_ptr<Metric> get(const std::string& name);
+
+}  // namespace strata::metrics

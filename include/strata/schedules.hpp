@@ -1,0 +1,28 @@
+#pragma once
+/// Learning-rate schedules with Keras's formulas: a learning rate as a function of the
+/// optimizer's step (its iteration count).
+///
+///   auto lr = schedules::ExponentialDecay(1e-3, /*decay_steps=*/1000, /*decay_rate=*/0.9);
+///   optimizers::Adam opt(lr);
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace strata::schedules {
+
+/// A schedule: step -> learning rate. Any callable works.
+using Schedule = std::function<double(std::int64_t step)>;
+
+/// initial * rate^(step / decay_steps), with an integer exponent when staircase.
+Schedule ExponentialDecay(double initial_learning_rate, double decay_steps, double decay_rate, bool staircase = false);
+/// values[i] while step <= boundaries[i] (values has one more entry than boundaries).
+Schedule PiecewiseConstantDecay(std::vector<std::int64_t> boundaries, std::vector<double> values);
+/// initial / (1 + rate * step / decay_steps), floored when staircase.
+Schedule InverseTimeDecay(double initial_learning_rate, double decay_steps, double decay_rate, bool staircase = false);
+/// Keras 3's CosineDecay: a linear warmup from initial to warmup_target over warmup_steps
+/// (when warmup_steps > 0), then a cosine from there down to alpha * that rate over
+/// decay_steps.
+Schedule CosineDecay(double initial_learning_rate, double decay_steps, double alpha = 0.0,
+                     double warmup_target = -1.0, double warmup_steps = 0.0);
+
+}  // namespace strata::schedules

@@ -1,0 +1,203 @@
+#include "strata/metrics.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "detail/errors.hpp"
+#include "strata/autograd/tape.hpp"
+#include "strata/losses.hpp"
+#include "strata/ops.hpp"
+
+namespace strata::metrics {
+
+namespace {
+/// Per-sample weights as doubles, one per element of `values` (broadcast from [N]).
+std::vector<double> weights_for(const Tensor& values, const Tensor& sample_weight) {
+  const std::size_t n = static_cast<std::size_t>(values.size());
+  if (!sample_weight.defined()) return std::vector<double>(n, 1.0);
+  Tensor w = sample_weight;
+  if (w.rank() > values.rank() && w.shape().back() == 1) w = squeeze(w, {-1});
+  while (w.rank() < values.rank()) w = expand_dims(w, -1);
+  return broadcast_to(cast(w, DType::float64), values.shape()).to_vector<double>();
+}
+
+std::vector<std::int64_t> labels_of(const Tensor& y_true, const Tensor& y_pred) {
+  Tensor t = y_true;
+  if (t.rank() == y_pred.rank() && t.rank() > 0 && t.shape().back() == 1) t = squeeze(t, {-1});
+  return t.to_vector<std::int64_t>();
+}
+}  // namespace
+
+void Mean::update_state(const Tensor& values, const Tensor& sample_weight) {
+  NoGradGuard no_grad;
+  const auto v = values.to_vector<double>();
+  const auto w = weights_for(values, sample_weight);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    total_ += v[i] * w[i];
+    count_ += w[i];
+  }
+}
+
+void Mean::update_state(const Tensor& y_true, const Tensor&, const Tensor& sample_weight) {
+  update_state(y_true, sample_weight);
+}
+
+void MeanMetricWrapper::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
+  NoGradGuard no_grad;
+  Mean::update_state(fn_(y_true, y_pred), sample_weight);
+}
+
+Accuracy::Accuracy(std::string name)
+    : MeanMetricWrapper(std::move(name), [](const Tensor& t, const Tensor& p) {
+        return cast(equal(cast(t, p.dtype()), p), DType::float64);
+      }) {}
+
+BinaryAccuracy::BinaryAccuracy(std::string name, double threshold)
+    : MeanMetricWrapper(std::move(name), [threshold](const Tensor& t, const Tensor& p) {
+        const Tensor pred = cast(greater(p, threshold), DType::float64);
+        const Tensor tt = cast(t, DType::float64);
+        return mean(cast(equal(pred, tt), DType::float64), -1);
+      }) {}
+
+CategoricalAccuracy::CategoricalAccuracy(std::string name)
+    : MeanMetricWrapper(std::move(name), [](const Tensor& t, const Tensor& p) {
+        return cast(equal(argmax(t, -1), argmax(p, -1)), DType::float64);
+      }) {}
+
+SparseCategoricalAccuracy::SparseCategoricalAccuracy(std::string name)
+    : MeanMetricWrapper(std::move(name), [](const Tensor& t, const Tensor& p) {
+        const auto labels = labels_of(t, p);
+        const Tensor pred = argmax(p, -1);
+        Tensor lt = Tensor::from_data(labels.data(), pred.shape());
+        return cast(equal(lt, pred), DType::float64);
+      }) {}
+
+namespace {
+/// 1 where the label's score is among the k largest of its row (ties count in its favour).
+Tensor in_top_k(const std::vector<std::int64_t>& labels, const Tensor& p, std::int64_t k) {
+  const std::int64_t K = p.dim(-1), rows = p.size() / K;
+  const auto v = p.to_vector<double>();
+  std::vector<double> out(static_cast<std::size_t>(rows));
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const double target = v[static_cast<std::size_t>(r * K + labels[static_cast<std::size_t>(r)])];
+    std::int64_t larger = 0;
+    for (std::int64_t j = 0; j < K; ++j) larger += v[static_cast<std::size_t>(r * K + j)] > target;
+    out[static_cast<std::size_t>(r)] = larger < k ? 1.0 : 0.0;
+  }
+  Shape s = p.shape();
+  s.erase(s.rank() - 1);
+  return Tensor::from_vector(out, s, DType::float64);
+}
+}  // namespace
+
+TopKCategoricalAccuracy::TopKCategoricalAccuracy(std::int64_t k, std::string name)
+    : MeanMetricWrapper(std::move(name), [k](const Tensor& t, const Tensor& p) {
+        return in_top_k(argmax(t, -1).to_vector<std::int64_t>(), p, k);
+      }) {}
+
+SparseTopKCategoricalAccuracy::SparseTopKCategoricalAccuracy(std::int64_t k, std::string name)
+    : MeanMetricWrapper(std::move(name),
+                        [k](const Tensor& t, const Tensor& p) { return in_top_k(labels_of(t, p), p, k); }) {}
+
+MeanSquaredError::MeanSquaredError(std::string name)
+    : MeanMetricWrapper(std::move(name), [](const Tensor& t, const Tensor& p) {
+        return cast(losses::mean_squared_error(t, p), DType::float64);
+      }) {}
+
+// ---- precision, recall ---------------------------------------------------------------------------------------
+
+Precision::Precision(std::string name, double threshold) : Metric(std::move(name)), threshold_(threshold) {}
+
+void Precision::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
+  const auto t = y_true.to_vector<double>(), p = y_pred.to_vector<double>();
+  const auto w = weights_for(y_pred, sample_weight);
+  if (t.size() != p.size())
+    detail::raise<ShapeError>("Precision: y_true {} and y_pred {} differ in size", y_true.shape(), y_pred.shape());
+  for (std::size_t i = 0; i < p.size(); ++i)
+    if (p[i] > threshold_) (t[i] > 0.5 ? tp_ : fp_) += w[i];
+}
+
+Recall::Recall(std::string name, double threshold) : Metric(std::move(name)), threshold_(threshold) {}
+
+void Recall::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
+  const auto t = y_true.to_vector<double>(), p = y_pred.to_vector<double>();
+  const auto w = weights_for(y_pred, sample_weight);
+  if (t.size() != p.size())
+    detail::raise<ShapeError>("Recall: y_true {} and y_pred {} differ in size", y_true.shape(), y_pred.shape());
+  for (std::size_t i = 0; i < p.size(); ++i)
+    if (t[i] > 0.5) (p[i] > threshold_ ? tp_ : fn_) += w[i];
+}
+
+// ---- AUC -------------------------------------------------------------------------------------------------------
+
+AUC::AUC(std::string name, int num_thresholds, std::string curve) : Metric(std::move(name)), curve_(std::move(curve)) {
+  if (num_thresholds < 2) detail::raise<ValueError>("AUC: num_thresholds must be > 1, got {}", num_thresholds);
+  if (curve_ != "ROC" && curve_ != "PR") detail::raise<ValueError>("AUC: curve must be ROC or PR, got '{}'", curve_);
+  // Keras: thresholds in (0, 1) evenly spaced, plus -epsilon and 1 + epsilon at the ends.
+  const double eps = 1e-7;
+  thresholds_.push_back(0.0 - eps);
+  for (int i = 1; i < num_thresholds - 1; ++i) thresholds_.push_back(static_cast<double>(i) / (num_thresholds - 1));
+  thresholds_.push_back(1.0 + eps);
+  reset_state();
+}
+
+void AUC::reset_state() {
+  const std::size_t n = thresholds_.size();
+  tp_.assign(n, 0);
+  fp_.assign(n, 0);
+  tn_.assign(n, 0);
+  fn_.assign(n, 0);
+}
+
+void AUC::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
+  const auto t = y_true.to_vector<double>(), p = y_pred.to_vector<double>();
+  const auto w = weights_for(y_pred, sample_weight);
+  if (t.size() != p.size())
+    detail::raise<ShapeError>("AUC: y_true {} and y_pred {} differ in size", y_true.shape(), y_pred.shape());
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    const bool pos = t[i] > 0.5;
+    for (std::size_t k = 0; k < thresholds_.size(); ++k) {
+      const bool pred = p[i] > thresholds_[k];
+      if (pos) (pred ? tp_[k] : fn_[k]) += w[i];
+      else (pred ? fp_[k] : tn_[k]) += w[i];
+    }
+  }
+}
+
+double AUC::result() const {
+  double area = 0;
+  for (std::size_t k = 0; k + 1 < thresholds_.size(); ++k) {
+    auto rate = [](double a, double b) { return a + b > 0 ? a / (a + b) : 0.0; };
+    if (curve_ == "ROC") {
+      const double tpr0 = rate(tp_[k], fn_[k]), tpr1 = rate(tp_[k + 1], fn_[k + 1]);
+      const double fpr0 = rate(fp_[k], tn_[k]), fpr1 = rate(fp_[k + 1], tn_[k + 1]);
+      area += (fpr0 - fpr1) * (tpr0 + tpr1) / 2;
+    } else {
+      const double r0 = rate(tp_[k], fn_[k]), r1 = rate(tp_[k + 1], fn_[k + 1]);
+      const double p0 = tp_[k] + fp_[k] > 0 ? tp_[k] / (tp_[k] + fp_[k]) : 1.0;
+      const double p1 = tp_[k + 1] + fp_[k + 1] > 0 ? tp_[k + 1] / (tp_[k + 1] + fp_[k + 1]) : 1.0;
+      area += (r0 - r1) * (p0 + p1) / 2;
+    }
+  }
+  return area;
+}
+
+std::shared_ptr<Metric> get(const std::string& n) {
+  if (n == "accuracy" || n == "acc") return std::make_shared<Accuracy>();
+  if (n == "binary_accuracy") return std::make_shared<BinaryAccuracy>();
+  if (n == "categorical_accuracy") return std::make_shared<CategoricalAccuracy>();
+  if (n == "sparse_categorical_accuracy") return std::make_shared<SparseCategoricalAccuracy>();
+  if (n == "top_k_categorical_accuracy") return std::make_shared<TopKCategoricalAccuracy>();
+  if (n == "sparse_top_k_categorical_accuracy") return std::make_shared<SparseTopKCategoricalAccuracy>();
+  if (n == "mse" || n == "mean_squared_error") return std::make_shared<MeanSquaredError>(n);
+  if (n == "precision") return std::make_shared<Precision>();
+  if (n == "recall") return std::make_shared<Recall>();
+  if (n == "auc") return std::make_shared<AUC>();
+  detail::raise<ValueError>(
+      "unknown metric '{}' (known: accuracy, auc, binary_accuracy, categorical_accuracy, mean_squared_error (mse), "
+      "precision, recall, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy, "
+      "top_k_categorical_accuracy)",
+      n);
+}
+
+}  // namespace strata::metrics

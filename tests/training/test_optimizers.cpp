@@ -1,0 +1,261 @@
+// Optimizers against scalar reference implementations of Keras's update rules, clipping,
+// weight decay, constraints, state save/restore and schedules.
+#include <cmath>
+
+#include "support/helpers.hpp"
+
+using namespace strata;
+using namespace strata::testing;
+
+namespace {
+
+/// Three steps of `opt` on w = [1, -2] with gradients g_t = [0.5 t, -0.25 t^2]; returns w.
+std::vector<double> run(optimizers::Optimizer& opt, int steps = 3) {
+  Variable w(f64({1, -2}, {2}), "w");
+  for (int t = 1; t <= steps; ++t) opt.apply_gradients({f64({0.5 * t, -0.25 * t * t}, {2})}, {w});
+  return w.value().to_vector<double>();
+}
+
+using Ref = std::function<void(double& w, double g, std::vector<double>& s, int t)>;
+
+/// The same steps in plain doubles with a reference update.
+std::vector<double> reference(Ref update, std::size_t nslots, double init_slot = 0.0, int steps = 3) {
+  std::vector<double> w{1, -2};
+  std::vector<std::vector<double>> s(2, std::vector<double>(nslots, init_slot));
+  for (int t = 1; t <= steps; ++t) {
+    const double g[2] = {0.5 * t, -0.25 * t * t};
+    for (int i = 0; i < 2; ++i) update(w[i], g[i], s[i], t);
+  }
+  return w;
+}
+
+void check_same(const std::vector<double>& a, const std::vector<double>& b) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).epsilon(1e-12));
+}
+
+}  // namespace
+
+TEST_CASE("update rules match Keras's formulas", "[optimizers]") {
+  const double lr = 0.1;
+  {
+    optimizers::SGD opt(lr);
+    check_same(run(opt), reference([&](double& w, double g, auto&, int) { w -= lr * g; }, 0));
+  }
+  {
+    optimizers::SGD opt(lr, 0.9);
+    check_same(run(opt), reference([&](double& w, double g, auto& s, int) {
+                 s[0] = 0.9 * s[0] - lr * g;
+                 w += s[0];
+               }, 1));
+  }
+  {
+    optimizers::SGD opt(lr, 0.9, true);
+    check_same(run(opt), reference([&](double& w, double g, auto& s, int) {
+                 s[0] = 0.9 * s[0] - lr * g;
+                 w += 0.9 * s[0] - lr * g;
+               }, 1));
+  }
+  auto adam_ref = [&](bool ams) {
+    return [=](double& w, double g, std::vector<double>& s, int t) {
+      s[0] = 0.9 * s[0] + 0.1 * g;
+      s[1] = 0.999 * s[1] + 0.001 * g * g;
+      double v = s[1];
+      if (ams) v = s[2] = std::max(s[2], s[1]);
+      const double a = lr * std::sqrt(1 - std::pow(0.999, t)) / (1 - std::pow(0.9, t));
+      w -= a * s[0] / (std::sqrt(v) + 1e-7);
+    };
+  };
+  {
+    optimizers::Adam opt(lr);
+    check_same(run(opt), reference(adam_ref(false), 2));
+  }
+  {
+    optimizers::Adam opt(lr, 0.9, 0.999, 1e-7, true);
+    check_same(run(opt), reference(adam_ref(true), 3));
+  }
+  {
+    optimizers::AdamW opt(lr, 0.05);
+    auto base = adam_ref(false);
+    check_same(run(opt), reference([&](double& w, double g, auto& s, int t) {
+                 w -= lr * 0.05 * w;  // decoupled decay first
+                 base(w, g, s, t);
+               }, 2));
+  }
+  {
+    optimizers::RMSprop opt(lr, 0.9, 0.5, 1e-7, true);
+    check_same(run(opt), reference([&](double& w, double g, auto& s, int) {
+                 s[0] = 0.9 * s[0] + 0.1 * g * g;
+                 s[2] = 0.9 * s[2] + 0.1 * g;
+                 const double inc = lr * g / std::sqrt(s[0] - s[2] * s[2] + 1e-7);
+                 s[1] = 0.5 * s[1] + inc;
+                 w -= s[1];
+               }, 3));
+  }
+  {
+    optimizers::Adagrad opt(lr);
+    check_same(run(opt), reference([&](double& w, double g, auto& s, int) {
+                 s[0] += g * g;
+                 w -= lr * g / std::sqrt(s[0] + 1e-7);
+               }, 1, 0.1));
+  }
+  {
+    optimizers::Adadelta opt(lr);
+    check_same(run(opt), reference([&](double& w, double g, auto& s, int) {
+                 s[0] = 0.95 * s[0] + 0.05 * g * g;
+                 const double d = std::sqrt(s[1] + 1e-7) / std::sqrt(s[0] + 1e-7) * g;
+                 s[1] = 0.95 * s[1] + 0.05 * d * d;
+                 w -= lr * d;
+               }, 2));
+  }
+  {
+    optimizers::Adamax opt(lr);
+    check_same(run(opt), reference([&](double& w, double g, auto& s, int t) {
+                 s[0] = 0.9 * s[0] + 0.1 * g;
+                 s[1] = std::max(0.999 * s[1], std::fabs(g));
+                 w -= lr / (1 - std::pow(0.9, t)) * s[0] / (s[1] + 1e-7);
+               }, 2));
+  }
+  {
+    optimizers::Nadam opt(lr);
+    double u_prod = 1.0;
+    int last_t = 0;
+    check_same(run(opt), reference([&](double& w, double g, auto& s, int t) {
+                 const double ut = 0.9 * (1 - 0.5 * std::pow(0.96, t));
+                 const double ut1 = 0.9 * (1 - 0.5 * std::pow(0.96, t + 1));
+                 if (t != last_t) {
+                   u_prod *= ut;
+                   last_t = t;
+                 }
+                 s[0] = 0.9 * s[0] + 0.1 * g;
+                 s[1] = 0.999 * s[1] + 0.001 * g * g;
+                 const double m_hat = ut1 * s[0] / (1 - u_prod * ut1) + (1 - ut) * g / (1 - u_prod);
+                 const double v_hat = s[1] / (1 - std::pow(0.999, t));
+                 w -= lr * m_hat / (std::sqrt(v_hat) + 1e-7);
+               }, 2));
+  }
+}
+
+TEST_CASE("gradient clipping, weight decay and constraints", "[optimizers]") {
+  {
+    optimizers::SGD opt(1.0);
+    opt.clipvalue = 0.5;
+    Variable w(f64({0, 0}, {2}), "w");
+    opt.apply_gradients({f64({2, -0.1}, {2})}, {w});
+    CHECK_TENSOR(w.value(), {2}, {-0.5, 0.1});
+  }
+  {
+    optimizers::SGD opt(1.0);
+    opt.clipnorm = 1.0;
+    Variable w(f64({0, 0}, {2}), "w");
+    opt.apply_gradients({f64({3, 4}, {2})}, {w});  // norm 5 -> 1
+    CHECK_TENSOR(w.value(), {2}, {-0.6, -0.8});
+  }
+  {
+    optimizers::SGD opt(1.0);
+    opt.global_clipnorm = 5.0;
+    Variable a(f64({0}, {1}), "a"), b(f64({0}, {1}), "b");
+    opt.apply_gradients({f64({6}, {1}), f64({8}, {1})}, {a, b});  // global norm 10 -> 5
+    CHECK_TENSOR(a.value(), {1}, {-3});
+    CHECK_TENSOR(b.value(), {1}, {-4});
+  }
+  {
+    optimizers::SGD opt(0.1);
+    opt.weight_decay = 0.5;
+    opt.exclude_from_weight_decay = {"bias"};
+    Variable k(f64({2}, {1}), "dense/kernel"), bias(f64({2}, {1}), "dense/bias");
+    opt.apply_gradients({f64({0}, {1}), f64({0}, {1})}, {k, bias});
+    CHECK_TENSOR(k.value(), {1}, {2 - 0.1 * 0.5 * 2});
+    CHECK_TENSOR(bias.value(), {1}, {2});
+  }
+  {
+    optimizers::SGD opt(1.0);
+    Variable w(f64({0.5, 0.5}, {2}), "w");
+    w.set_constraint(constraints::non_neg().fn());
+    opt.apply_gradients({f64({1, -1}, {2})}, {w});
+    CHECK_TENSOR(w.value(), {2}, {0, 1.5});
+  }
+  optimizers::SGD both(1.0);
+  both.clipnorm = 1.0;
+  both.clipvalue = 1.0;
+  Variable w(f64({0}, {1}), "w");
+  CHECK_THROWS_AS(both.apply_gradients({f64({1}, {1})}, {w}), ValueError);
+  optimizers::SGD plain(1.0);
+  CHECK_THROWS_AS(plain.apply_gradients({f64({1, 2}, {2})}, {w}), ShapeError);
+  CHECK_THROWS_AS(plain.apply_gradients({}, {w}), ValueError);
+  // undefined gradients leave their variable alone
+  plain.apply_gradients({Tensor()}, {w});
+  CHECK_TENSOR(w.value(), {1}, {0});
+}
+
+TEST_CASE("optimizer state saves and restores exactly", "[optimizers]") {
+  auto make = [] { return optimizers::Adam(0.05); };
+  Variable a(f64({1, 2, 3}, {3}), "a");
+  optimizers::Adam opt = make();
+  for (int t = 0; t < 3; ++t) opt.apply_gradients({a.value() * 2.0}, {a});
+  const auto st = opt.state();
+  REQUIRE(st.size() == 3);
+  CHECK(st[0].first == "iterations");
+  CHECK(st[0].second.item<std::int64_t>() == 3);
+  CHECK(st[1].first == "a/momentum");
+  CHECK(st[2].first == "a/velocity");
+  // a copy of the variable and the state continue identically
+  Variable b(a.value().clone(), "a");
+  optimizers::Adam restored = make();
+  restored.build({b});
+  restored.load_state(st);
+  CHECK(restored.iterations() == 3);
+  for (int t = 0; t < 2; ++t) {
+    opt.apply_gradients({a.value() * 2.0}, {a});
+    restored.apply_gradients({b.value() * 2.0}, {b});
+  }
+  CHECK(array_equal(a.value(), b.value()));
+  optimizers::Adam fresh = make();
+  CHECK_THROWS_AS(fresh.load_state({{"nope/momentum", Tensor::zeros({3})}}), ValueError);
+}
+
+TEST_CASE("optimizers minimize a quadratic", "[optimizers]") {
+  for (const std::string name : {"sgd", "adam", "adamw", "rmsprop", "adagrad", "adamax", "nadam"}) {
+    INFO(name);
+    auto opt = optimizers::get(name);
+    opt->set_learning_rate(name == "sgd" ? 0.1 : name == "adagrad" ? 0.5 : 0.05);
+    Variable w(f64({3, -2}, {2}), "w");
+    for (int i = 0; i < 300; ++i) {
+      GradientTape tape;
+      Tensor loss = sum(square(w - f64({1, 1}, {2})));
+      opt->apply_gradients(tape.gradient(loss, {w}), {w});
+    }
+    CHECK(allclose(w.value(), f64({1, 1}, {2}), 0, 0.05));
+  }
+  CHECK_THROWS_WITH(optimizers::get("adamm"), Catch::Contains("adamm"));
+}
+
+TEST_CASE("learning-rate schedules follow Keras's formulas", "[optimizers][schedules]") {
+  auto e = schedules::ExponentialDecay(0.1, 10, 0.5);
+  CHECK(e(0) == Approx(0.1));
+  CHECK(e(10) == Approx(0.05));
+  CHECK(e(5) == Approx(0.1 * std::pow(0.5, 0.5)));
+  CHECK(schedules::ExponentialDecay(0.1, 10, 0.5, true)(15) == Approx(0.05));
+  auto p = schedules::PiecewiseConstantDecay({10, 20}, {1.0, 0.5, 0.1});
+  CHECK(p(0) == 1.0);
+  CHECK(p(10) == 1.0);
+  CHECK(p(11) == 0.5);
+  CHECK(p(25) == 0.1);
+  CHECK(schedules::InverseTimeDecay(1.0, 10, 1.0)(20) == Approx(1.0 / 3));
+  auto c = schedules::CosineDecay(1.0, 100, 0.1);
+  CHECK(c(0) == Approx(1.0));
+  CHECK(c(50) == Approx(0.1 + 0.9 * 0.5));
+  CHECK(c(100) == Approx(0.1));
+  CHECK(c(500) == Approx(0.1));
+  auto w = schedules::CosineDecay(0.0, 100, 0.0, 1.0, 10);
+  CHECK(w(5) == Approx(0.5));
+  CHECK(w(10) == Approx(1.0));
+  CHECK(w(60) == Approx(0.5));
+  // an optimizer with a schedule reads it at its iteration count
+  optimizers::SGD opt(schedules::PiecewiseConstantDecay({0}, {1.0, 0.1}));
+  Variable v(f64({0}, {1}), "v");
+  opt.apply_gradients({f64({1}, {1})}, {v});  // step 0: lr 1
+  opt.apply_gradients({f64({1}, {1})}, {v});  // step 1: lr 0.1
+  CHECK_TENSOR(v.value(), {1}, {-1.1});
+  CHECK_THROWS_AS(schedules::PiecewiseConstantDecay({1, 2}, {1.0}), ValueError);
+}
