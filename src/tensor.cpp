@@ -14,9 +14,18 @@
 namespace strata {
 namespace detail {
 
+namespace {
+std::atomic<std::int64_t> g_live{0};
+}
+
+TensorImpl::TensorImpl() { g_live.fetch_add(1, std::memory_order_relaxed); }
+
 TensorImpl::~TensorImpl() {
   if (owns) deallocate(data, capacity);
+  g_live.fetch_sub(1, std::memory_order_relaxed);
 }
+
+std::int64_t live_tensors() noexcept { return g_live.load(std::memory_order_relaxed); }
 
 std::uint64_t next_tensor_id() noexcept {
   static std::atomic<std::uint64_t> counter{1};
@@ -280,6 +289,8 @@ Tensor Tensor::clone() const {
   if (i.numel > 0) std::memcpy(t.impl()->data, i.data, nbytes());
   return t;
 }
+
+std::int64_t live_tensor_count() noexcept { return detail::live_tensors(); }
 
 bool array_equal(const Tensor& a, const Tensor& b) {
   if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;

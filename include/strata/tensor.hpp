@@ -110,6 +110,9 @@ class Tensor {
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
+/// How many tensors are alive in the process: a leak check (a training loop keeps it flat).
+std::int64_t live_tensor_count() noexcept;
+
 /// Tensors of the same shape, dtype and values, element by element.
 bool array_equal(const Tensor& a, const Tensor& b);
 /// |a - b| <= atol + rtol * |b| everywhere (shapes must match exactly; NaNs never match).

@@ -19,7 +19,7 @@ std::size_t allocator_cached_bytes() noexcept;
 void release_cached_memory() noexcept;
 
 struct TensorImpl {
-  TensorImpl() = default;
+  TensorImpl();
   TensorImpl(const TensorImpl&) = delete;
   TensorImpl& operator=(const TensorImpl&) = delete;
   ~TensorImpl();
@@ -37,6 +37,8 @@ struct TensorImpl {
 };
 
 std::uint64_t next_tensor_id() noexcept;
+/// Tensors alive in the process (a leak check for tests and benchmarks).
+std::int64_t live_tensors() noexcept;
 
 /// A tensor with uninitialized elements.
 Tensor make_tensor(const Shape& shape, DType dtype);

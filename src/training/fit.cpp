@@ -49,7 +49,7 @@ struct CompiledState {
   std::shared_ptr<optimizers::Optimizer> optimizer;
   std::vector<std::shared_ptr<losses::Loss>> losses;  // one per output
   std::vector<double> loss_weights;
-  std::vector<MetricArg> metric_specs;
+  std::vector<std::vector<MetricArg>> metric_specs;  // per output
   // per output, resolved at the first batch (so "accuracy" can look at the labels)
   std::vector<std::vector<std::shared_ptr<metrics::Metric>>> metrics;
   bool resolved = false;
@@ -76,6 +76,34 @@ std::shared_ptr<optimizers::Optimizer> Model::optimizer() const { return compile
 
 void Model::compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg> metric_specs,
                     std::vector<double> loss_weights) {
+  for (const auto& m : metric_specs)
+    if (m.get() && graph_ && outputs_.size() > 1)
+      detail::raise<ValueError>("Model '{}': metric objects need a single-output model; name the metrics (\"{}\") "
+                                "or give them per output",
+                                name(), m.get()->name());
+  const std::size_t n_out = graph_ ? outputs_.size() : 1;
+  compile_impl(std::move(optimizer), std::move(loss), std::vector<std::vector<MetricArg>>(n_out, metric_specs),
+               std::move(loss_weights));
+}
+
+void Model::compile(OptimizerArg optimizer, LossArg loss, MetricsByOutput metrics, std::vector<double> loss_weights) {
+  auto& by_output = metrics.metrics;
+  const std::size_t n_out = graph_ ? outputs_.size() : 1;
+  std::vector<std::vector<MetricArg>> per(n_out);
+  for (auto& [out_name, list] : by_output) {
+    bool found = false;
+    for (std::size_t k = 0; k < n_out; ++k)
+      if ((graph_ ? outputs_[k].node()->layer->name() : name()) == out_name) {
+        per[k] = list;
+        found = true;
+      }
+    if (!found) detail::raise<ValueError>("Model '{}': metrics for '{}', which is not an output layer", name(), out_name);
+  }
+  compile_impl(std::move(optimizer), std::move(loss), std::move(per), std::move(loss_weights));
+}
+
+void Model::compile_impl(OptimizerArg optimizer, LossArg loss, std::vector<std::vector<MetricArg>> metric_specs,
+                         std::vector<double> loss_weights) {
   auto c = std::make_shared<CompiledState>();
   c->optimizer = optimizer.get();
   if (!c->optimizer) throw ValueError("Model::compile: no optimizer");
@@ -94,11 +122,8 @@ void Model::compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg>
   if (loss_weights.size() != n_out)
     detail::raise<ValueError>("Model '{}': {} loss weights for {} outputs", name(), loss_weights.size(), n_out);
   c->loss_weights = loss_weights;
-  for (const auto& m : metric_specs)
-    if (m.get() && n_out > 1)
-      detail::raise<ValueError>("Model '{}': metric objects need a single-output model; name the metrics (\"{}\") to "
-                                "track them on every output",
-                                name(), m.get()->name());
+  if (metric_specs.size() != n_out)
+    detail::raise<ValueError>("Model '{}': metrics for {} outputs, the model has {}", name(), metric_specs.size(), n_out);
   c->metric_specs = std::move(metric_specs);
   for (std::size_t k = 0; k < n_out; ++k) {
     c->output_names.push_back(graph_ ? outputs_[k].node()->layer->name() : name());
@@ -208,7 +233,7 @@ Logs Model::update_metrics(const std::vector<Tensor>& y, const std::vector<Tenso
   if (!c.resolved) {
     c.metrics.assign(y_pred.size(), {});
     for (std::size_t k = 0; k < y_pred.size(); ++k)
-      for (const auto& spec : c.metric_specs) {
+      for (const auto& spec : c.metric_specs[k]) {
         auto m = spec.get() ? spec.get() : resolve_metric(spec.name(), *c.losses[k], y[k], y_pred[k]);
         if (y_pred.size() > 1 && !spec.get()) m->set_name(c.output_names[k] + "_" + m->name());
         c.metrics[k].push_back(m);
@@ -314,9 +339,10 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
   ds = ds.batch(o.batch_size);
   const std::int64_t steps = o.steps_per_epoch ? std::min(*o.steps_per_epoch, ds.cardinality()) : ds.cardinality();
 
+  // Keras's order: the progress bar first, the user's callbacks, the History last (so it
+  // records what the others add to the logs, such as the learning rate).
   auto history = std::make_shared<callbacks::History>();
   CallbackList cbs;
-  cbs.list.push_back(history);
   std::ostream& out = o.out ? *o.out : std::cout;
   if (o.verbose > 0) {
     const bool tty = o.terminal ? *o.terminal : (&out == &std::cout && isatty(fileno(stdout)));
@@ -325,6 +351,7 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
     cbs.list.push_back(bar);
   }
   cbs.list.insert(cbs.list.end(), o.callbacks.begin(), o.callbacks.end());
+  cbs.list.push_back(history);
   cbs.each([&](callbacks::Callback& c) { c.set_model(this); });
 
   stop_training = false;

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdlib>
+#include <stdexcept>
 #include <functional>
 #include <string>
 #include <vector>
@@ -26,6 +28,19 @@ inline Tensor unif(const Shape& s, std::uint64_t seed, double lo = 0.1, double h
 /// 0, 1, 2, ... in float64, reshaped.
 inline Tensor iota(const Shape& s) {
   return reshape(Tensor::arange(static_cast<double>(s.num_elements()), DType::float64), s);
+}
+
+/// A path in this test run's scratch folder (made once under $TMPDIR, or /tmp).
+inline std::string temp_path(const std::string& name) {
+  static const std::string dir = [] {
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/strata_tests_XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    if (!mkdtemp(buf.data())) throw std::runtime_error("cannot create a scratch folder");
+    return std::string(buf.data());
+  }();
+  return dir + "/" + name;
 }
 
 /// Values of a tensor (any dtype) as doubles.

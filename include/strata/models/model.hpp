@@ -13,6 +13,7 @@
 /// A Model is itself a Layer, so models nest. Subclassed models derive from Model, create their
 /// layers in the constructor with track(), and override call().
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,6 +61,8 @@ class Model : public layers::Layer {
   /// ("accuracy" picks the sparse, categorical or binary form from the loss and the labels).
   void compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg> metrics = {},
                std::vector<double> loss_weights = {});
+  /// Metrics by output (layer) name, as Keras 3 takes them: MetricsByOutput{{"class", {"accuracy"}}}.
+  void compile(OptimizerArg optimizer, LossArg loss, MetricsByOutput metrics, std::vector<double> loss_weights = {});
   bool compiled() const { return compiled_ != nullptr; }
   /// A short loop over train_step: shuffle, batch, callbacks, progress, validation.
   callbacks::History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
@@ -115,6 +118,8 @@ class Model : public layers::Layer {
   bool graph_ = false;
   std::shared_ptr<detail::CompiledState> compiled_;
   detail::CompiledState& compiled_state() const;
+  void compile_impl(OptimizerArg optimizer, LossArg loss, std::vector<std::vector<MetricArg>> metrics,
+                    std::vector<double> loss_weights);
 };
 
 std::ostream& operator<<(std::ostream& os, const Model& model);

@@ -105,6 +105,13 @@ class MetricArg {
   std::shared_ptr<metrics::Metric> ptr_;
 };
 
+/// Metrics by output layer name, as Keras 3 takes them:
+///   model.compile(opt, {"sparse_categorical_crossentropy", "mse"}, MetricsByOutput{{"class", {"accuracy"}}});
+struct MetricsByOutput {
+  std::map<std::string, std::vector<MetricArg>> metrics;
+  MetricsByOutput(std::initializer_list<std::pair<const std::string, std::vector<MetricArg>>> m) : metrics(m) {}
+};
+
 struct FitOptions {
   std::int64_t batch_size = 32;
   int epochs = 1;
