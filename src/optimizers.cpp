@@ -6,7 +6,9 @@
 #include <cmath>
 
 #include "detail/dispatch.hpp"
+#include "detail/denormals.hpp"
 #include "detail/errors.hpp"
+#include "detail/parallel.hpp"
 #include "detail/tensor_impl.hpp"
 #include "strata/autograd/tape.hpp"
 #include "strata/ops.hpp"
@@ -92,6 +94,7 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& gradients, const std:
   if ((clipnorm ? 1 : 0) + (clipvalue ? 1 : 0) + (global_clipnorm ? 1 : 0) > 1)
     detail::raise<ValueError>("{}: set at most one of clipnorm, clipvalue and global_clipnorm", name_);
   NoGradGuard no_grad;  // updates are not differentiated
+  detail::ScopedFlushDenormals ftz;  // decaying slots of zero gradients would turn denormal
   std::vector<Tensor> grads = gradients;
   for (std::size_t i = 0; i < grads.size(); ++i) {
     if (!grads[i].defined()) continue;
@@ -177,7 +180,8 @@ void Optimizer::load_state(const std::vector<std::pair<std::string, Tensor>>& st
 }
 
 namespace {
-/// Runs f(w, g, slot pointers..., n) on raw float or double buffers.
+/// Runs f(w, g, slot pointers, n, T{}) on raw float or double buffers, split across the
+/// threads for large variables (every element's update is independent).
 template <class F>
 void fused(const char* op, const Tensor& g, Variable& v, std::vector<Tensor>& slots, F f) {
   detail::dispatch_float(v.dtype(), op, [&](auto tag) {
@@ -186,7 +190,11 @@ void fused(const char* op, const Tensor& g, Variable& v, std::vector<Tensor>& sl
     const T* gp = g.data<T>();
     std::vector<T*> sp;
     for (auto& s : slots) sp.push_back(s.mutable_data<T>());
-    f(w, gp, sp, v.size(), T{});
+    detail::parallel_for(v.size(), [&](std::int64_t b, std::int64_t e) {
+      std::vector<T*> part(sp);
+      for (T*& p : part) p += b;
+      f(w + b, gp + b, part, e - b, T{});
+    });
   });
 }
 }  // namespace

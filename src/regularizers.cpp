@@ -166,7 +166,11 @@ Tensor ActivationFn::operator()(const Tensor& x) const { return fn_(x); }
 ActivationFn ActivationFn::get(const std::string& name) {
   const std::string key = name.empty() || name == "None" ? "linear" : name;
   for (const auto& a : table())
-    if (key == a.name) return ActivationFn(a.name, a.fn);
+    if (key == a.name) {
+      ActivationFn f(a.name, a.fn);
+      f.builtin_ = true;
+      return f;
+    }
   std::string names;
   for (const auto& a : table()) names += (names.empty() ? "" : ", ") + std::string(a.name);
   detail::raise<ValueError>("unknown activation '{}' (known: {})", name, names);

@@ -26,6 +26,9 @@ class ActivationFn {
   Tensor operator()(const Tensor& x) const;
   const std::string& name() const { return name_; }
   bool is_linear() const { return name_ == "linear"; }
+  /// True for the built-in activation of that name (not a custom one registered under it);
+  /// layers use it to fuse "relu" into their bias add.
+  bool is_builtin(const std::string& name) const { return builtin_ && name_ == name; }
 
   static ActivationFn get(const std::string& name);
   /// The names get() knows.
@@ -34,6 +37,7 @@ class ActivationFn {
  private:
   std::string name_;
   Fn fn_;
+  bool builtin_ = false;
 };
 
 }  // namespace strata

@@ -5,10 +5,12 @@
 // (same shapes collapse to one flat dimension; [N, M] + [M] to two), with each operand's
 // element stride per dimension (0 where it is broadcast). The innermost dimension then runs as
 // a plain loop with stride 1 or 0 per operand, which the compiler vectorizes.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
 #include "detail/errors.hpp"
+#include "detail/parallel.hpp"
 #include "strata/shape.hpp"
 
 namespace strata::detail {
@@ -94,31 +96,51 @@ BroadcastPlan<N> plan_broadcast(const std::array<const Shape*, N>& shapes, const
   return p;
 }
 
-/// Calls body(offsets, out_offset, inner_length, inner_strides) for each innermost run.
+/// Calls body(offsets, out_offset, inner_length, inner_strides) for each innermost run, with
+/// large loops split across the threads (body must only write its own output range).
 template <std::size_t N, class Body>
 void for_each_run(const BroadcastPlan<N>& p, Body&& body) {
   if (p.numel == 0) return;
-  std::array<std::int64_t, N> off{};
   std::array<std::int64_t, N> inner_stride{};
   if (p.ndim == 0) {  // every operand is a single element
-    body(off, std::int64_t{0}, std::int64_t{1}, inner_stride);
+    body(std::array<std::int64_t, N>{}, std::int64_t{0}, std::int64_t{1}, inner_stride);
     return;
   }
   const std::size_t last = p.ndim - 1;
   const std::int64_t inner = p.dims[last];
   for (std::size_t k = 0; k < N; ++k) inner_stride[k] = p.strides[k][last];
   const std::int64_t outer = p.numel / inner;
-  std::array<std::int64_t, kMaxLoopRank> idx{};
-  for (std::int64_t o = 0; o < outer; ++o) {
-    body(off, o * inner, inner, inner_stride);
-    for (std::size_t d = last; d-- > 0;) {
-      ++idx[d];
-      for (std::size_t k = 0; k < N; ++k) off[k] += p.strides[k][d];
-      if (idx[d] < p.dims[d]) break;
-      for (std::size_t k = 0; k < N; ++k) off[k] -= p.strides[k][d] * p.dims[d];
-      idx[d] = 0;
-    }
+  if (outer == 1) {  // one long run (same shapes): split the run itself
+    parallel_for(inner, [&](std::int64_t b, std::int64_t e) {
+      std::array<std::int64_t, N> off{};
+      for (std::size_t k = 0; k < N; ++k) off[k] = b * inner_stride[k];
+      body(off, b, e - b, inner_stride);
+    });
+    return;
   }
+  // Split the runs: each chunk starts from its first run's multi-index.
+  parallel_for(
+      outer,
+      [&](std::int64_t ob, std::int64_t oe) {
+        std::array<std::int64_t, kMaxLoopRank> idx{};
+        std::array<std::int64_t, N> off{};
+        for (std::int64_t rest = ob, d = static_cast<std::int64_t>(last); d-- > 0;) {
+          idx[d] = rest % p.dims[d];
+          rest /= p.dims[d];
+          for (std::size_t k = 0; k < N; ++k) off[k] += idx[d] * p.strides[k][d];
+        }
+        for (std::int64_t o = ob; o < oe; ++o) {
+          body(off, o * inner, inner, inner_stride);
+          for (std::size_t d = last; d-- > 0;) {
+            ++idx[d];
+            for (std::size_t k = 0; k < N; ++k) off[k] += p.strides[k][d];
+            if (idx[d] < p.dims[d]) break;
+            for (std::size_t k = 0; k < N; ++k) off[k] -= p.strides[k][d] * p.dims[d];
+            idx[d] = 0;
+          }
+        }
+      },
+      std::max<std::int64_t>(1, kParallelGrain / inner), 1);
 }
 
 /// out[i] = f(a[i], b[i]) under broadcasting.

@@ -12,12 +12,14 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "detail/parallel.hpp"
+
 namespace strata::detail {
 
 /// out[i] = f(in[i]); f takes and returns an xsimd batch. The tail runs through a padded
 /// batch too, so every element is computed by the same instructions.
 template <class T, class F>
-void simd_map(const T* in, T* out, std::int64_t n, F&& f) {
+void simd_map_serial(const T* in, T* out, std::int64_t n, F&& f) {
   using B = xsimd::batch<T>;
   constexpr std::int64_t W = static_cast<std::int64_t>(B::size);
   std::int64_t i = 0;
@@ -28,6 +30,12 @@ void simd_map(const T* in, T* out, std::int64_t n, F&& f) {
     f(B::load_unaligned(buf)).store_unaligned(buf);
     std::copy(buf, buf + (n - i), out + i);
   }
+}
+
+/// simd_map_serial split across the threads for large n (same results for any thread count).
+template <class T, class F>
+void simd_map(const T* in, T* out, std::int64_t n, F&& f) {
+  parallel_for(n, [&](std::int64_t b, std::int64_t e) { simd_map_serial(in + b, out + b, e - b, f); });
 }
 
 /// out[i] = f(a[i], b[i]) with batches.

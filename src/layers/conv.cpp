@@ -39,7 +39,11 @@ ConvBase::ConvBase(std::int64_t filters_, Size2 kernel_size_, Size2 strides_, st
                               kernel_size.h, kernel_size.w, strides.h, strides.w, dilation_rate.h, dilation_rate.w);
 }
 
-Tensor ConvBase::finish(const Tensor& y) const { return activation(use_bias ? add(y, bias) : y); }
+Tensor ConvBase::finish(const Tensor& y) const {
+  if (!use_bias) return activation(y);
+  if (activation.is_builtin("relu")) return nn::bias_relu(y, bias);  // one pass each way
+  return activation(nn::bias_add(y, bias));
+}
 
 Config ConvBase::conv_config(bool two_d) const {
   Config c = base_config();

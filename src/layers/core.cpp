@@ -28,9 +28,10 @@ void Dense::build(const Shape& s) {
 }
 
 Tensor Dense::call(const Tensor& x, bool) {
-  Tensor y = matmul(x, kernel);
-  if (use_bias) y = add(y, bias);
-  return activation(y);
+  const Tensor y = matmul(x, kernel);
+  if (!use_bias) return activation(y);
+  if (activation.is_builtin("relu")) return nn::bias_relu(y, bias);  // one pass each way
+  return activation(nn::bias_add(y, bias));
 }
 
 Shape Dense::compute_output_shape(const Shape& s) {

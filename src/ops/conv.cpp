@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "detail/dispatch.hpp"
+#include "detail/parallel.hpp"
 #include "detail/tensor_impl.hpp"
 #include "ops/conv_geom.hpp"
 #include "strata/autograd/tape.hpp"
@@ -101,11 +102,16 @@ void for_each_patch_run(const T* x, const PatchGeom& g, std::int64_t n, std::int
   }
 }
 
+/// Images per chunk when a loop over the batch is split across threads.
+std::int64_t image_grain(const PatchGeom& g) {
+  return std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(1, g.OH * g.OW * g.KH * g.KW * g.C));
+}
+
 template <class T>
-void im2col(const T* x, T* cols, const PatchGeom& g) {
+void im2col(const T* x, T* cols, const PatchGeom& g, std::int64_t n0, std::int64_t n1) {
   const std::int64_t depth = g.KH * g.KW * g.C;
-  T* dst = cols;
-  for (std::int64_t n = 0; n < g.N; ++n)
+  T* dst = cols + n0 * g.OH * g.OW * depth;
+  for (std::int64_t n = n0; n < n1; ++n)
     for (std::int64_t oh = 0; oh < g.OH; ++oh)
       for (std::int64_t ow = 0; ow < g.OW; ++ow, dst += depth)
         for_each_patch_run(x, g, n, oh, ow, [dst](std::int64_t off, const T* src, std::int64_t count) {
@@ -121,10 +127,10 @@ void im2col(const T* x, T* cols, const PatchGeom& g) {
 }
 
 template <class T>
-void col2im(const T* cols, T* x, const PatchGeom& g) {
+void col2im(const T* cols, T* x, const PatchGeom& g, std::int64_t n0, std::int64_t n1) {
   const std::int64_t depth = g.KH * g.KW * g.C;
-  const T* src = cols;
-  for (std::int64_t n = 0; n < g.N; ++n)
+  const T* src = cols + n0 * g.OH * g.OW * depth;
+  for (std::int64_t n = n0; n < n1; ++n)
     for (std::int64_t oh = 0; oh < g.OH; ++oh)
       for (std::int64_t ow = 0; ow < g.OW; ++ow, src += depth)
         for_each_patch_run(static_cast<const T*>(x), g, n, oh, ow,
@@ -139,7 +145,8 @@ void col2im(const T* cols, T* x, const PatchGeom& g) {
 /// Each row is filled by runs along the output width, which are contiguous copies of x when
 /// C == 1 and the width stride is 1.
 template <class T, bool kAdjoint>
-void im2col_t(const T* x_in, T* x_out, const T* cols_in, T* cols_out, const PatchGeom& g) {
+void im2col_t(const T* x_in, T* x_out, const T* cols_in, T* cols_out, const PatchGeom& g, std::int64_t n0,
+              std::int64_t n1) {
   const std::int64_t P = g.N * g.OH * g.OW;
   for (std::int64_t kh = 0; kh < g.KH; ++kh)
     for (std::int64_t kw = 0; kw < g.KW; ++kw) {
@@ -150,7 +157,7 @@ void im2col_t(const T* x_in, T* x_out, const T* cols_in, T* cols_out, const Patc
       while (hi > lo && (hi - 1) * g.SW + off >= g.W) --hi;
       for (std::int64_t c = 0; c < g.C; ++c) {
         const std::int64_t r = (kh * g.KW + kw) * g.C + c;
-        for (std::int64_t n = 0; n < g.N; ++n)
+        for (std::int64_t n = n0; n < n1; ++n)
           for (std::int64_t oh = 0; oh < g.OH; ++oh) {
             const std::int64_t ih = oh * g.SH - g.PT + kh * g.DH;
             const std::int64_t col = r * P + (n * g.OH + oh) * g.OW;
@@ -190,7 +197,9 @@ Tensor patches(const Tensor& x, const PatchGeom& g) {
   Tensor cols = make_tensor({g.N, g.OH, g.OW, g.KH * g.KW * g.C}, x.dtype());
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    im2col(ptr<T>(x), mut_ptr<T>(cols), g);
+    const T* px = ptr<T>(x);
+    T* pc = mut_ptr<T>(cols);
+    parallel_for(g.N, [&](std::int64_t b, std::int64_t e) { im2col(px, pc, g, b, e); }, image_grain(g), 1);
   });
   if (autograd::should_record({&x}))
     // linear: the gradient is the adjoint, col2im
@@ -207,7 +216,9 @@ Tensor patches_grad(const Tensor& cols, const PatchGeom& g) {
   Tensor x = Tensor::zeros({g.N, g.H, g.W, g.C}, cols.dtype());
   dispatch(cols.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    col2im(ptr<T>(cols), mut_ptr<T>(x), g);
+    const T* pc = ptr<T>(cols);
+    T* px = mut_ptr<T>(x);  // each image's chunk adds into that image only
+    parallel_for(g.N, [&](std::int64_t b, std::int64_t e) { col2im(pc, px, g, b, e); }, image_grain(g), 1);
   });
   if (autograd::should_record({&cols}))
     // linear: the gradient is the adjoint, im2col
@@ -221,7 +232,11 @@ Tensor patches_t(const Tensor& x, const PatchGeom& g) {
   Tensor cols = make_tensor({g.KH * g.KW * g.C, g.N * g.OH * g.OW}, x.dtype());
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    im2col_t<T, false>(ptr<T>(x), nullptr, nullptr, mut_ptr<T>(cols), g);
+    const T* px = ptr<T>(x);
+    T* pc = mut_ptr<T>(cols);
+    parallel_for(
+        g.N, [&](std::int64_t b, std::int64_t e) { im2col_t<T, false>(px, nullptr, nullptr, pc, g, b, e); },
+        image_grain(g), 1);
   });
   if (autograd::should_record({&x}))
     // linear: the gradient is the adjoint
@@ -235,7 +250,11 @@ Tensor patches_t_grad(const Tensor& cols, const PatchGeom& g) {
   Tensor x = Tensor::zeros({g.N, g.H, g.W, g.C}, cols.dtype());
   dispatch(cols.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    im2col_t<T, true>(nullptr, mut_ptr<T>(x), ptr<T>(cols), nullptr, g);
+    const T* pc = ptr<T>(cols);
+    T* px = mut_ptr<T>(x);
+    parallel_for(
+        g.N, [&](std::int64_t b, std::int64_t e) { im2col_t<T, true>(nullptr, px, pc, nullptr, g, b, e); },
+        image_grain(g), 1);
   });
   if (autograd::should_record({&cols}))
     autograd::record("patches_t_grad", {&cols}, {&x}, {}, [g](const BackwardContext& c) {

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "detail/dispatch.hpp"
+#include "detail/parallel.hpp"
 #include "detail/tensor_impl.hpp"
 #include "ops/conv_geom.hpp"
 #include "strata/autograd/tape.hpp"
@@ -24,48 +25,67 @@ PatchGeom pool_geom(const char* op, const Tensor& x, Size2 pool, std::optional<S
   return detail::make_geom(op, x.shape(), pool, strides.value_or(pool), padding, 1);
 }
 
+/// Calls f(offset of the cell in x) for each cell of output (n, oh, ow)'s window that lies
+/// inside the image.
+template <class F>
+inline void for_each_window_cell(const PatchGeom& g, std::int64_t n, std::int64_t oh, std::int64_t ow, F&& f) {
+  for (std::int64_t kh = 0; kh < g.KH; ++kh) {
+    const std::int64_t ih = oh * g.SH - g.PT + kh;
+    if (ih < 0 || ih >= g.H) continue;
+    for (std::int64_t kw = 0; kw < g.KW; ++kw) {
+      const std::int64_t iw = ow * g.SW - g.PL + kw;
+      if (iw < 0 || iw >= g.W) continue;
+      f(((n * g.H + ih) * g.W + iw) * g.C);
+    }
+  }
+}
+
+/// Max pooling of images [n0, n1): each window's (first) maximum and its flat index into x.
+/// Restrict pointers and a copied geometry let the compiler vectorize the channel loops.
+template <class T>
+void max_pool_images(const T* __restrict px, T* __restrict py, std::int64_t* __restrict pi, const PatchGeom g,
+                     std::int64_t n0, std::int64_t n1) {
+  const std::int64_t C = g.C;
+  for (std::int64_t n = n0; n < n1; ++n)
+    for (std::int64_t oh = 0; oh < g.OH; ++oh)
+      for (std::int64_t ow = 0; ow < g.OW; ++ow) {
+        const std::int64_t o = ((n * g.OH + oh) * g.OW + ow) * C;
+        T* __restrict best = py + o;
+        std::int64_t* __restrict arg = pi + o;
+        bool first = true;
+        for_each_window_cell(g, n, oh, ow, [&](std::int64_t base) {
+          const T* __restrict row = px + base;
+          if (first) {
+            for (std::int64_t c = 0; c < C; ++c) {
+              best[c] = row[c];
+              arg[c] = base + c;
+            }
+            first = false;
+            return;
+          }
+          for (std::int64_t c = 0; c < C; ++c) {
+            const T v = row[c], b = best[c];
+            const bool take = v > b || (v != v && b == b);  // NaN wins, as in NumPy's max
+            best[c] = take ? v : b;
+            arg[c] = take ? base + c : arg[c];
+          }
+        });
+      }
+}
+
 /// Each window's (first) maximum and its flat index into x, in one pass.
 std::pair<Tensor, Tensor> max_pool_kernel(const Tensor& x, const PatchGeom& g) {
   Tensor y = detail::make_tensor({g.N, g.OH, g.OW, g.C}, x.dtype());
   Tensor idx = detail::make_tensor({g.N, g.OH, g.OW, g.C}, DType::int64);
   std::int64_t* pi = detail::mut_ptr<std::int64_t>(idx);
+  const std::int64_t per_image = std::max<std::int64_t>(1, g.OH * g.OW * g.C * g.KH * g.KW);
   detail::dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* px = detail::ptr<T>(x);
     T* py = detail::mut_ptr<T>(y);
-    for (std::int64_t n = 0; n < g.N; ++n)
-      for (std::int64_t oh = 0; oh < g.OH; ++oh)
-        for (std::int64_t ow = 0; ow < g.OW; ++ow) {
-          const std::int64_t o = ((n * g.OH + oh) * g.OW + ow) * g.C;
-          T* best = py + o;
-          std::int64_t* arg = pi + o;
-          bool first = true;
-          for (std::int64_t kh = 0; kh < g.KH; ++kh) {
-            const std::int64_t ih = oh * g.SH - g.PT + kh;
-            if (ih < 0 || ih >= g.H) continue;
-            for (std::int64_t kw = 0; kw < g.KW; ++kw) {
-              const std::int64_t iw = ow * g.SW - g.PL + kw;
-              if (iw < 0 || iw >= g.W) continue;
-              const std::int64_t base = ((n * g.H + ih) * g.W + iw) * g.C;
-              const T* row = px + base;
-              if (first) {
-                for (std::int64_t c = 0; c < g.C; ++c) {
-                  best[c] = row[c];
-                  arg[c] = base + c;
-                }
-                first = false;
-                continue;
-              }
-              for (std::int64_t c = 0; c < g.C; ++c) {
-                const T v = row[c];
-                if (v > best[c] || (v != v && best[c] == best[c])) {  // NaN wins, as in NumPy's max
-                  best[c] = v;
-                  arg[c] = base + c;
-                }
-              }
-            }
-          }
-        }
+    detail::parallel_for(
+        g.N, [&](std::int64_t n0, std::int64_t n1) { max_pool_images(px, py, pi, g, n0, n1); },
+        std::max<std::int64_t>(1, detail::kParallelGrain / per_image), 1);
   });
   return {y, idx};
 }
@@ -80,7 +100,15 @@ Tensor max_pool_scatter(const Tensor& g, const Tensor& idx, const Shape& x_shape
     using T = decltype(tag);
     const T* pg = detail::ptr<T>(g);
     T* pd = detail::mut_ptr<T>(dx);
-    for (std::int64_t k = 0, k_end = g.size(); k < k_end; ++k) pd[pi[k]] += pg[k];
+    // split by whole images: every window of image n lies in image n, so chunks never meet
+    const std::int64_t images = x_shape.rank() > 0 ? x_shape[0] : 1;
+    const std::int64_t per_image = images > 0 ? g.size() / images : 0;
+    detail::parallel_for(
+        images,
+        [pd, pi, pg, per_image](std::int64_t n0, std::int64_t n1) {
+          for (std::int64_t k = n0 * per_image, k_end = n1 * per_image; k < k_end; ++k) pd[pi[k]] += pg[k];
+        },
+        std::max<std::int64_t>(1, detail::kParallelGrain / std::max<std::int64_t>(1, per_image)), 1);
   });
   if (autograd::should_record({&g}))
     // linear in g: the gradient gathers again
@@ -98,7 +126,9 @@ Tensor max_pool_gather(const Tensor& x, const Tensor& idx, const Shape& x_shape)
     using T = decltype(tag);
     const T* px = detail::ptr<T>(x);
     T* py = detail::mut_ptr<T>(y);
-    for (std::int64_t k = 0, k_end = y.size(); k < k_end; ++k) py[k] = px[pi[k]];
+    detail::parallel_for(y.size(), [px, py, pi](std::int64_t b, std::int64_t e) {
+      for (std::int64_t k = b; k < e; ++k) py[k] = px[pi[k]];
+    });
   });
   if (autograd::should_record({&x}))
     autograd::record("max_pool_gather", {&x}, {&y}, {idx}, [x_shape](const BackwardContext& c) {
@@ -125,20 +155,13 @@ void avg_pool_kernel(const T* in, T* out, const PatchGeom& g) {
       for (std::int64_t ow = 0; ow < g.OW; ++ow) {
         const T inv = T(1) / static_cast<T>(window_cells(g, oh, ow));
         const std::int64_t o = ((n * g.OH + oh) * g.OW + ow) * g.C;
-        for (std::int64_t kh = 0; kh < g.KH; ++kh) {
-          const std::int64_t ih = oh * g.SH - g.PT + kh;
-          if (ih < 0 || ih >= g.H) continue;
-          for (std::int64_t kw = 0; kw < g.KW; ++kw) {
-            const std::int64_t iw = ow * g.SW - g.PL + kw;
-            if (iw < 0 || iw >= g.W) continue;
-            const std::int64_t i = ((n * g.H + ih) * g.W + iw) * g.C;
-            if constexpr (kAdjoint) {
-              for (std::int64_t c = 0; c < g.C; ++c) out[i + c] += in[o + c] * inv;
-            } else {
-              for (std::int64_t c = 0; c < g.C; ++c) out[o + c] += in[i + c] * inv;
-            }
+        for_each_window_cell(g, n, oh, ow, [&](std::int64_t i) {
+          if constexpr (kAdjoint) {
+            for (std::int64_t c = 0; c < g.C; ++c) out[i + c] += in[o + c] * inv;
+          } else {
+            for (std::int64_t c = 0; c < g.C; ++c) out[o + c] += in[i + c] * inv;
           }
-        }
+        });
       }
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "detail/denormals.hpp"
 #include "detail/errors.hpp"
 #include "layers/node.hpp"
 #include "strata/autograd/tape.hpp"
@@ -290,11 +291,13 @@ Logs Model::test_step(const std::vector<Tensor>& x, const std::vector<Tensor>& y
 
 Logs Model::train_on_batch(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight) {
   examples_of(*this, x, y);
+  detail::ScopedFlushDenormals ftz;
   return train_step(x, y, sample_weight);
 }
 
 Logs Model::test_on_batch(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight) {
   examples_of(*this, x, y);
+  detail::ScopedFlushDenormals ftz;
   return test_step(x, y, sample_weight);
 }
 
@@ -304,6 +307,7 @@ callbacks::History Model::fit(const Tensor& x, const Tensor& y, const FitOptions
 
 callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const FitOptions& o) {
   compiled_state();
+  detail::ScopedFlushDenormals ftz;  // as TensorFlow runs its kernels
   if (graph_) {
     check_count(*this, "inputs", x.size(), inputs_.size());
     check_count(*this, "targets", y.size(), outputs_.size());
@@ -395,6 +399,7 @@ Logs Model::evaluate(const Tensor& x, const Tensor& y, const EvaluateOptions& op
 
 Logs Model::evaluate(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const EvaluateOptions& o) {
   compiled_state();
+  detail::ScopedFlushDenormals ftz;
   if (graph_) {
     check_count(*this, "inputs", x.size(), inputs_.size());
     check_count(*this, "targets", y.size(), outputs_.size());
@@ -441,6 +446,7 @@ std::vector<Tensor> Model::predict_all(const std::vector<Tensor>& x, std::int64_
   if (batch_size <= 0) detail::raise<ValueError>("predict: batch_size must be positive, got {}", batch_size);
   const std::int64_t n = examples_of(*this, x, {});
   NoGradGuard no_grad;
+  detail::ScopedFlushDenormals ftz;
   std::vector<std::vector<Tensor>> parts;
   for (std::int64_t b = 0; b < n; b += batch_size) {
     std::vector<Tensor> o = apply(rows(x, b, std::min(n, b + batch_size)), false);

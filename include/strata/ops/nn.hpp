@@ -36,6 +36,15 @@ struct Size2 {
 std::int64_t conv_output_length(std::int64_t in, std::int64_t kernel, std::int64_t stride,
                                 const std::string& padding, std::int64_t dilation = 1);
 
+// ---- bias ----------------------------------------------------------------------------------------
+
+/// x + bias along the last axis: x [..., C], bias [C] (TensorFlow's bias_add). One pass each
+/// way; the bias gradient sums fixed blocks of rows, so it has the same bits on any thread count.
+Tensor bias_add(const Tensor& x, const Tensor& bias);
+/// relu(x + bias) in one pass; its backward makes one pass for relu's mask and the bias
+/// gradient. Dense and the convolution layers use it for activation="relu".
+Tensor bias_relu(const Tensor& x, const Tensor& bias);
+
 // ---- convolution ---------------------------------------------------------------------------------
 
 /// 2-D convolution (cross-correlation, as in Keras): x [N, H, W, C], kernel [kh, kw, C, O]

@@ -1,0 +1,42 @@
+#pragma once
+// strata's own loops on several cores: parallel_for splits a range into one contiguous chunk
+// per thread (strata::set_num_threads, the same count OpenBLAS uses). The workers wait
+// passively (a condition variable, never spinning), so they do not take cores from OpenBLAS's
+// threads between GEMMs. Chunks depend only on the range and the thread count, and only
+// elementwise loops use this (no reductions), so results are identical for any thread count.
+#include <cstdint>
+#include <type_traits>
+
+namespace strata::detail {
+
+/// Elements per chunk, at least: loops under twice this stay on the calling thread. Waking a
+/// worker next to OpenBLAS's (which spin for a while after each GEMM) costs tens of µs, and
+/// memory-bound loops gain little from a second core, so only large loops (a convolution's
+/// activations, its patches) are split; a 401k-weight Adam update is not.
+constexpr std::int64_t kParallelGrain = 262144;
+
+using ChunkFn = void (*)(void* ctx, std::int64_t begin, std::int64_t end);
+
+/// Runs fn(ctx, b, e) over [0, n) in `chunks` contiguous pieces, chunk 0 on the caller; returns
+/// when all are done. Called from inside a chunk, it runs serially.
+void run_chunks(std::int64_t n, int chunks, std::int64_t align, ChunkFn fn, void* ctx);
+
+/// How many chunks a loop of n elements gets (1: run it inline).
+int chunks_for(std::int64_t n, std::int64_t grain = kParallelGrain);
+
+/// f(begin, end) over [0, n), split across the threads when n is large. Chunk boundaries are
+/// multiples of `align` (keep SIMD batches whole).
+template <class F>
+void parallel_for(std::int64_t n, F&& f, std::int64_t grain = kParallelGrain, std::int64_t align = 16) {
+  const int chunks = chunks_for(n, grain);
+  if (chunks <= 1) {
+    if (n > 0) f(std::int64_t{0}, n);
+    return;
+  }
+  using Fn = std::remove_reference_t<F>;
+  run_chunks(
+      n, chunks, align, [](void* ctx, std::int64_t b, std::int64_t e) { (*static_cast<Fn*>(ctx))(b, e); },
+      const_cast<void*>(static_cast<const void*>(&f)));
+}
+
+}  // namespace strata::detail

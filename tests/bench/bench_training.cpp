@@ -1,0 +1,191 @@
+// Training end to end, against the GEMM floor measured in the same process.
+//
+// BM_MLPEpoch/T: one `fit` epoch of the Fashion-MNIST MLP (784-512-256-10, ReLU, Adam 1e-3,
+//   batch 128, sparse categorical cross-entropy from logits, shuffled each epoch) on T threads.
+//   Each iteration is followed by the GEMMs that epoch needs (469 steps: forward, dW, and dX
+//   except for the first layer), called through the same OpenBLAS on aligned buffers; the
+//   counters give both times and the median of the per-iteration ratios.
+// BM_CNNStep/T: one training step (batch gather + train_on_batch) of the small CNN
+//   Conv(32,3)-Pool-Conv(64,3)-Pool-Dense(128)-Dense(10), batch 64, Adam, paired the same way
+//   with the GEMMs of its im2col convolutions and dense layers. Compare `step_ms` with LibTorch's
+//   `cnn_torch T` run in the same session.
+//
+// The Fashion-MNIST files come from Debian's dataset-fashion-mnist; without them the benchmark
+// uses random images of the same shapes (the timings do not depend on the values).
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "bench_util.hpp"
+
+using namespace strata;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n == 0 ? 0.0 : (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]));
+}
+
+struct Data {
+  Tensor x, y;  // x: [N, 28, 28] float32 in [0, 1]; y: [N] int64
+};
+
+const Data& fashion_mnist() {
+  static const Data d = [] {
+    try {
+      data::FashionMNIST fm = data::load_fashion_mnist();
+      return Data{fm.x_train, fm.y_train};
+    } catch (const Error&) {
+      Tensor y = cast(Tensor::random_uniform({60000}, 0.0, 10.0), DType::int64);
+      return Data{Tensor::random_uniform({60000, 28, 28}), y};
+    }
+  }();
+  return d;
+}
+
+/// One GEMM C[M,N] = op(A) op(B) with buffers of its own, run on demand.
+struct Gemm {
+  bool ta, tb;
+  std::int64_t M, N, K;
+  bench::AlignedVec a, b, c;
+  Gemm(bool ta_, bool tb_, std::int64_t M_, std::int64_t N_, std::int64_t K_)
+      : ta(ta_), tb(tb_), M(M_), N(N_), K(K_), a(static_cast<std::size_t>(M_ * K_), 0.01f),
+        b(static_cast<std::size_t>(K_ * N_), 0.02f), c(static_cast<std::size_t>(M_ * N_)) {}
+  void run() {
+    blas::gemm(ta, tb, M, N, K, 1.0f, a.data(), ta ? M : K, b.data(), tb ? K : N, 0.0f, c.data(), N);
+  }
+};
+
+/// The GEMMs of a training step through Dense layers of the given widths with batch B:
+/// forward X W, dW = X^T dY, and dX = dY W^T for every layer but the first unless `first_dx`.
+void add_dense_gemms(std::deque<Gemm>& g, std::int64_t B, const std::vector<std::int64_t>& widths,
+                     bool first_dx = false) {
+  for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+    const std::int64_t in = widths[l], out = widths[l + 1];
+    g.emplace_back(false, false, B, out, in);
+    g.emplace_back(true, false, in, out, B);
+    if (l > 0 || first_dx) g.emplace_back(false, true, B, in, out);
+  }
+}
+
+double run_all(std::deque<Gemm>& g) {
+  const auto t0 = Clock::now();
+  for (Gemm& x : g) x.run();
+  return seconds_since(t0);
+}
+
+void BM_MLPEpoch(benchmark::State& state) {
+  set_num_threads(static_cast<int>(state.range(0)));
+  const Data& d = fashion_mnist();
+  const Tensor x = reshape(d.x, {-1, 784});
+  const std::int64_t n = x.shape()[0], batch = 128, full = n / batch, rest = n % batch;
+
+  set_seed(1);
+  Sequential model({layers::Dense(512, "relu"), layers::Dense(256, "relu"), layers::Dense(10)});
+  model.compile(optimizers::Adam(1e-3), losses::SparseCategoricalCrossentropy(true));
+  FitOptions fit;
+  fit.batch_size = batch;
+  fit.epochs = 1;
+  fit.verbose = 0;
+
+  std::deque<Gemm> step, last;
+  add_dense_gemms(step, batch, {784, 512, 256, 10});
+  if (rest) add_dense_gemms(last, rest, {784, 512, 256, 10});
+  auto floor_epoch = [&] {
+    double t = 0;
+    for (std::int64_t s = 0; s < full; ++s) t += run_all(step);
+    if (rest) t += run_all(last);
+    return t;
+  };
+  floor_epoch();  // warm up BLAS's threads and buffers
+
+  std::vector<double> epochs, floors, ratios;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    model.fit(x, d.y, fit);
+    const double e = seconds_since(t0);
+    state.SetIterationTime(e);
+    const double f = floor_epoch();
+    epochs.push_back(e);
+    floors.push_back(f);
+    ratios.push_back(e / f);
+  }
+  state.counters["epoch_s"] = median(epochs);
+  state.counters["gemm_floor_s"] = median(floors);
+  state.counters["ratio"] = median(ratios);
+}
+BENCHMARK(BM_MLPEpoch)->Arg(1)->Arg(2)->Iterations(5)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+void BM_CNNStep(benchmark::State& state) {
+  set_num_threads(static_cast<int>(state.range(0)));
+  const Data& d = fashion_mnist();
+  const Tensor x = reshape(d.x, {-1, 28, 28, 1});
+  const std::int64_t B = 64, n = x.shape()[0];
+
+  set_seed(1);
+  KerasTensor in = Input({28, 28, 1});
+  KerasTensor h = layers::Conv2D(32, 3, 1, "valid", "relu")(in);
+  h = layers::MaxPooling2D(2)(h);
+  h = layers::Conv2D(64, 3, 1, "valid", "relu")(h);
+  h = layers::MaxPooling2D(2)(h);
+  h = layers::Flatten()(h);
+  h = layers::Dense(128, "relu")(h);
+  Model model(in, layers::Dense(10)(h));
+  model.compile(optimizers::Adam(1e-3), losses::SparseCategoricalCrossentropy(true));
+
+  std::deque<Gemm> floor;
+  floor.emplace_back(false, false, B * 26 * 26, 32, 9);   // conv1 forward (im2col rows x 3*3*1)
+  floor.emplace_back(true, false, 9, 32, B * 26 * 26);    // conv1 dK (no dX: the input)
+  floor.emplace_back(false, false, B * 11 * 11, 64, 288);  // conv2 forward
+  floor.emplace_back(true, false, 288, 64, B * 11 * 11);   // conv2 dK
+  floor.emplace_back(false, true, B * 11 * 11, 288, 64);   // conv2 dX (patches' gradient)
+  add_dense_gemms(floor, B, {1600, 128, 10}, /*first_dx=*/true);  // its dX feeds the convolutions
+
+  const Tensor perm = Tensor::from_vector([&] {
+    std::vector<double> p(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) p[static_cast<std::size_t>(i)] = static_cast<double>((i * 7919) % n);
+    return p;
+  }(), {n}, DType::int64);
+  std::int64_t at = 0;
+  auto step = [&] {
+    if (at + B > n) at = 0;
+    const Tensor idx = slice_axis(perm, 0, at, at + B);
+    at += B;
+    model.train_on_batch({gather(x, idx)}, {gather(d.y, idx)});
+  };
+  for (int i = 0; i < 20; ++i) step();  // warm up, as cnn_torch does
+  run_all(floor);
+
+  std::vector<double> steps, floors, ratios;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    step();
+    const double s = seconds_since(t0);
+    state.SetIterationTime(s);
+    const double f = run_all(floor);
+    steps.push_back(s);
+    floors.push_back(f);
+    ratios.push_back(s / f);
+  }
+  state.counters["step_ms"] = 1e3 * median(steps);
+  state.counters["gemm_floor_ms"] = 1e3 * median(floors);
+  state.counters["ratio"] = median(ratios);
+}
+BENCHMARK(BM_CNNStep)->Arg(1)->Arg(2)->Iterations(200)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,97 @@
+// strata's own loops on several threads: the split loops give the same bits as one thread, cover
+// every element across chunk boundaries (odd sizes, broadcasting), and set_num_threads checks
+// its argument.
+#include "support/helpers.hpp"
+
+using namespace strata;
+using namespace strata::testing;
+
+namespace {
+
+/// Restores the thread count a test changed.
+struct ThreadsGuard {
+  int saved = get_num_threads();
+  ~ThreadsGuard() { set_num_threads(saved); }
+};
+
+/// Every op family that splits its loop, on sizes well above the split threshold.
+std::vector<Tensor> workload() {
+  Generator g(11);
+  const Tensor a = Tensor::random_normal({1100, 517}, 0, 1, DType::float32, g);
+  const Tensor b = Tensor::random_normal({517}, 0, 1, DType::float32, g);
+  const Tensor c = Tensor::random_normal({1100, 1}, 0, 1, DType::float32, g);
+  const Tensor flat = Tensor::random_normal({1000003}, 0, 1, DType::float32, g);
+  std::vector<Tensor> out{add(a, b), mul(c, a), sub(c, b), exp(flat), relu(flat), tanh(a), where(greater(a, 0.0), a, b)};
+  // convolution, pooling and the fused bias + relu on a batch big enough to split
+  const Tensor img = Tensor::random_normal({64, 28, 28, 3}, 0, 1, DType::float32, g);
+  const Tensor k = Tensor::random_normal({3, 3, 3, 32}, 0, 1, DType::float32, g);
+  const Tensor kb = Tensor::random_normal({32}, 0, 1, DType::float32, g);
+  Variable vimg(img, "img"), vk(k, "k"), vkb(kb, "kb");
+  {
+    GradientTape tape;
+    const Tensor y = nn::max_pool2d(nn::bias_relu(nn::conv2d(vimg, vk), vkb), 2);
+    out.push_back(y);
+    for (const Tensor& gr : tape.gradient(sum(square(y)), {vimg, vk, vkb})) out.push_back(gr);
+  }
+  Variable w(Tensor::random_normal({1000, 700}, 0, 1, DType::float32, g), "w");
+  GradientTape tape;
+  const Tensor loss = sum(square(relu(add(w, 0.1))));
+  const std::vector<Tensor> grads = tape.gradient(loss, {w});
+  out.push_back(grads[0]);
+  optimizers::Adam opt(1e-2);
+  for (int i = 0; i < 3; ++i) opt.apply_gradients(grads, {w});
+  out.push_back(w.value());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("split loops give the same bits on any number of threads", "[threads]") {
+  ThreadsGuard guard;
+  set_num_threads(1);
+  const std::vector<Tensor> one = workload();
+  for (int t : {2, 3, 4}) {
+    INFO(t << " threads");
+    set_num_threads(t);
+    CHECK(get_num_threads() == t);
+    const std::vector<Tensor> many = workload();
+    REQUIRE(many.size() == one.size());
+    for (std::size_t i = 0; i < one.size(); ++i) {
+      INFO("result " << i);
+      CHECK(array_equal(many[i], one[i]));
+    }
+  }
+}
+
+TEST_CASE("split loops cover every element", "[threads]") {
+  ThreadsGuard guard;
+  set_num_threads(3);
+  // [m, n] + [n] and [m, 1] * [1, n]: each element checked against its own formula
+  const std::int64_t m = 3001, n = 233;
+  const Tensor rows = iota({m, 1}), cols = iota({1, n});
+  const std::vector<double> s = values(add(mul(rows, 1000.0), cols));
+  const std::vector<double> p = values(mul(rows, cols));
+  REQUIRE(s.size() == static_cast<std::size_t>(m * n));
+  bool all = true;
+  for (std::int64_t i = 0; i < m; ++i)
+    for (std::int64_t j = 0; j < n; ++j) {
+      all = all && s[static_cast<std::size_t>(i * n + j)] == static_cast<double>(i * 1000 + j);
+      all = all && p[static_cast<std::size_t>(i * n + j)] == static_cast<double>(i * j);
+    }
+  CHECK(all);
+  // one long run of odd length: relu of -k .. k keeps exactly the positive half
+  const std::int64_t k = 500001;
+  const std::vector<double> r = values(relu(sub(Tensor::arange(static_cast<double>(2 * k + 1), DType::float64),
+                                                static_cast<double>(k))));
+  REQUIRE(r.size() == static_cast<std::size_t>(2 * k + 1));
+  bool ok = true;
+  for (std::int64_t i = 0; i <= 2 * k; ++i) ok = ok && r[static_cast<std::size_t>(i)] == std::max<double>(0, i - k);
+  CHECK(ok);
+}
+
+TEST_CASE("set_num_threads rejects counts below one", "[threads]") {
+  ThreadsGuard guard;
+  CHECK_THROWS_AS(set_num_threads(0), ValueError);
+  CHECK_THROWS_WITH(set_num_threads(-2), Catch::Contains("-2"));
+  CHECK(get_num_threads() >= 1);
+}
