@@ -45,6 +45,29 @@ int main() {
                   layers::Flatten(), layers::Dense(10)});
   Tensor scores = seq(Tensor::zeros({2, 28, 28, 1}));             // built on the first call
 
+  // --- Training: compile / fit / evaluate / predict, as in Keras ---
+  Tensor images = Tensor::random_normal({512, 784});
+  Tensor labels = cast(Tensor::random_uniform({512}, 0, 10), DType::int64);  // int64 class ids
+  model.compile(optimizers::Adam(1e-3), losses::SparseCategoricalCrossentropy(/*from_logits=*/true),
+                {"accuracy"});
+  FitOptions fit;
+  fit.batch_size = 64;
+  fit.epochs = 2;
+  fit.validation_split = 0.2;
+  fit.callbacks = {std::make_shared<callbacks::EarlyStopping>("val_loss", 0.0, /*patience=*/3)};
+  History history = model.fit(images, labels, fit);  // Keras's progress bar, one line per epoch
+  Logs scores_test = model.evaluate(images, labels);  // {"loss", "accuracy"}
+  Tensor predicted = argmax(model.predict(images), 1);
+
+  // ... or the same step by hand on the tape
+  optimizers::SGD sgd(0.01, /*momentum=*/0.9);
+  std::vector<Variable> weights = model.trainable_weights();
+  for (int step = 0; step < 3; ++step) {
+    GradientTape step_tape;
+    Tensor step_loss = mean(nn::sparse_softmax_cross_entropy_with_logits(labels, model(images, /*training=*/true)));
+    sgd.apply_gradients(step_tape.gradient(step_loss, weights), weights);
+  }
+
   // --- gradcheck: analytic gradients against finite differences in float64 ---
   auto report = gradcheck([](const std::vector<Tensor>& in) { return tanh(matmul(in[0], in[1])); },
                           {Tensor::random_normal({2, 3}), Tensor::random_normal({3, 4})});
@@ -56,6 +79,8 @@ int main() {
   } catch (const ShapeError& e) {
     std::cout << e.what() << "\n";  // matmul: inner dimensions do not match: [2, 3] @ [4, 5] (3 != 4)
   }
-  const bool shapes_ok = logits.shape() == Shape{32, 10} && scores.shape() == Shape{2, 10};
+  const bool shapes_ok = logits.shape() == Shape{32, 10} && scores.shape() == Shape{2, 10} &&
+                         predicted.shape() == Shape{512} && history.get("val_loss").size() == 2 &&
+                         scores_test.contains("accuracy");
   return report.ok && shapes_ok && d.dtype() == DType::float64 ? 0 : 1;
 }
