@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 
 PACKAGES=(g++ meson ninja-build pkg-config
   xtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
-  libfmt-dev nlohmann-json3-dev catch2 libbenchmark-dev zlib1g-dev dataset-fashion-mnist)
+  libfmt-dev nlohmann-json3-dev catch2 libbenchmark-dev zlib1g-dev libzip-dev dataset-fashion-mnist)
 
 install_missing() {
   local missing=()

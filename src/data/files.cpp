@@ -10,6 +10,7 @@
 
 #include "detail/dispatch.hpp"
 #include "detail/errors.hpp"
+#include "detail/fileio.hpp"
 #include "detail/tensor_impl.hpp"
 #include "strata/data/csv.hpp"
 #include "strata/data/idx.hpp"
@@ -19,10 +20,8 @@ namespace strata::data {
 namespace {
 
 /// The whole file, decompressed if it is gzip (magic 1f 8b); IOError on failure.
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) detail::raise<IOError>("cannot open '{}': {}", path, std::strerror(errno));
-  std::string raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+std::string read_maybe_gzip(const std::string& path) {
+  std::string raw = detail::read_file(path);
   if (raw.size() < 2 || static_cast<unsigned char>(raw[0]) != 0x1f || static_cast<unsigned char>(raw[1]) != 0x8b)
     return raw;
   z_stream zs{};
@@ -57,7 +56,7 @@ std::uint32_t be32(const unsigned char* p) {
 }  // namespace
 
 Tensor load_idx(const std::string& path, DType dtype) {
-  const std::string bytes = read_file(path);
+  const std::string bytes = read_maybe_gzip(path);
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   if (bytes.size() < 4 || p[0] != 0 || p[1] != 0)
     detail::raise<IOError>("'{}': not an IDX file (bad magic number)", path);

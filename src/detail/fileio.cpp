@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <vector>
 
 #include "detail/errors.hpp"
@@ -51,6 +53,17 @@ void write_file_atomic(const std::string& path, const std::string& content) {
     ::fsync(dfd);
     ::close(dfd);
   }
+}
+
+std::string read_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) raise<IOError>("cannot open '{}': {}", path, std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) raise<IOError>("cannot open '{}': it is a folder", path);
+  std::ifstream f(path, std::ios::binary);
+  if (!f) raise<IOError>("cannot open '{}': {}", path, std::strerror(errno));
+  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) raise<IOError>("cannot read '{}': {}", path, std::strerror(errno));
+  return bytes;
 }
 
 }  // namespace strata::detail

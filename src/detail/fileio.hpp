@@ -8,4 +8,7 @@ namespace strata::detail {
 /// Writes `content` to `path` atomically; IOError naming the path on failure.
 void write_file_atomic(const std::string& path, const std::string& content);
 
+/// The whole file as bytes; IOError naming the path (missing, unreadable, a folder).
+std::string read_file(const std::string& path);
+
 }  // namespace strata::detail

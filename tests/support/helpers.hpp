@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <sys/wait.h>
 #include <stdexcept>
 #include <functional>
 #include <string>
@@ -41,6 +43,21 @@ inline std::string temp_path(const std::string& name) {
     return std::string(buf.data());
   }();
   return dir + "/" + name;
+}
+
+/// A file of tests/fixtures (made by the scripts there with the real peer: NumPy, TensorFlow.js).
+inline std::string fixture(const std::string& name) { return std::string(STRATA_FIXTURES) + "/" + name; }
+
+/// Runs a shell command; returns its exit status and what it printed (stdout and stderr).
+inline std::pair<int, std::string> run_command(const std::string& command) {
+  std::string out;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (!p) return {-1, "popen failed"};
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
 /// Values of a tensor (any dtype) as doubles.
