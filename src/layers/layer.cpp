@@ -508,7 +508,16 @@ std::shared_ptr<Layer> layer_from_config(const Config& c) {
   const Config cfg = c.contains("config") ? c.at("config") : Config::object();
   std::shared_ptr<Layer> layer = f(cfg);
   if (const Config* n = cfg.find("name"); n && n->is_string()) layer->set_name(n->as_string());
-  if (const Config* d = cfg.find("dtype"); d && d->is_string()) layer->set_dtype(dtype_from_name(d->as_string()));
+  if (const Config* d = cfg.find("dtype"); d && !d->is_null()) {
+    // "float32", or Keras 3's policy {"class_name": "DTypePolicy", "config": {"name": "float32"}}
+    const std::string name = d->is_string() ? d->as_string()
+                             : d->is_object() && d->contains("config") ? d->at("config").get_string("name", "")
+                                                                       : std::string();
+    if (name != "float32" && name != "float64")
+      detail::raise<ValueError>("{} '{}': dtype {} is not supported (float32 and float64 are)", cls, layer->name(),
+                                d->dump());
+    layer->set_dtype(dtype_from_name(name));
+  }
   if (const Config* t = cfg.find("trainable"); t && t->is_bool()) layer->set_trainable(t->as_bool());
   if (const Config* a = cfg.find("activity_regularizer"); a && !a->is_null())
     layer->activity_regularizer = Regularizer::from_config(*a);

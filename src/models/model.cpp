@@ -44,7 +44,7 @@ void Model::init_graph(const std::vector<KerasTensor>& inputs, const std::vector
     if (!out.defined()) throw ValueError("Model: an output is an undefined KerasTensor");
 
   // Depth-first post-order from the outputs: a topological order of the nodes.
-  std::vector<const Node*> order;
+  std::vector<std::shared_ptr<Node>> order;
   std::unordered_map<const Node*, int> state;  // 1 visiting, 2 done
   std::vector<std::string> visited_layers;
   std::function<void(const std::shared_ptr<Node>&, const Node*)> visit = [&](const std::shared_ptr<Node>& n,
@@ -64,13 +64,13 @@ void Model::init_graph(const std::vector<KerasTensor>& inputs, const std::vector
     s = 1;
     for (const auto& in : n->inputs) visit(in.node(), n.get());
     s = 2;
-    order.push_back(n.get());
+    order.push_back(n);
     visited_layers.push_back(n->layer->name());
   };
   for (const auto& out : outputs) visit(out.node(), nullptr);
   // Inputs first, in the order given (including inputs no output uses).
-  std::vector<const Node*> steps;
-  for (const auto* n : order)
+  std::vector<std::shared_ptr<Node>> steps;
+  for (const auto& n : order)
     if (!n->is_input) steps.push_back(n);
 
   // Slots: one per produced tensor.
@@ -81,8 +81,8 @@ void Model::init_graph(const std::vector<KerasTensor>& inputs, const std::vector
     base[in.node().get()] = next;
     input_slots_.push_back(next++);
   }
-  for (const auto* n : steps) {
-    base[n] = next;
+  for (const auto& n : steps) {
+    base[n.get()] = next;
     next += static_cast<int>(n->output_shapes.size());
   }
   num_slots_ = next;
@@ -93,11 +93,13 @@ void Model::init_graph(const std::vector<KerasTensor>& inputs, const std::vector
     layers_.push_back(in.node()->layer);
     seen.insert(in.node()->layer.get());
   }
-  for (const auto* n : steps) {
+  for (const auto& n : steps) {
     Step st;
     st.layer = n->layer;
+    st.node = n;
     for (const auto& in : n->inputs) st.in_slots.push_back(base.at(in.node().get()) + static_cast<int>(in.index()));
-    for (std::size_t i = 0; i < n->output_shapes.size(); ++i) st.out_slots.push_back(base.at(n) + static_cast<int>(i));
+    for (std::size_t i = 0; i < n->output_shapes.size(); ++i)
+      st.out_slots.push_back(base.at(n.get()) + static_cast<int>(i));
     steps_.push_back(std::move(st));
     if (seen.insert(n->layer.get()).second) layers_.push_back(n->layer);
   }
@@ -338,6 +340,11 @@ std::ostream& operator<<(std::ostream& os, const Model& model) { return os << mo
 
 // ---- Sequential -------------------------------------------------------------------------------------------------
 
+void Sequential::build(const Shape& input_shape, DType input_dtype) {
+  input_dtype_ = input_dtype;
+  build(input_shape);
+}
+
 Sequential::Sequential(std::vector<layers::LayerRef> layers, std::string name) : Model(std::move(name)) {
   for (auto& l : layers) add(std::move(l));
 }
@@ -362,8 +369,9 @@ void Sequential::build(const Shape& input_shape) {
   if (input_shape.rank() == 0) detail::raise<ValueError>("Sequential '{}': the input shape needs a batch dimension", name());
   input_shape_ = input_shape;
   Shape per_example(input_shape.begin() + 1, input_shape.end());
-  const DType in_dtype = pending_input_dtypes().empty() ? dtype() : pending_input_dtypes()[0];
-  KerasTensor in = Input(per_example, in_dtype);
+  const DType in_dtype =
+      input_dtype_ ? *input_dtype_ : pending_input_dtypes().empty() ? dtype() : pending_input_dtypes()[0];
+  KerasTensor in = Input(per_example, in_dtype, stack_[0]->name() + "_input");  // Keras's name for it
   KerasTensor x = in;
   for (const auto& l : stack_) x = (*l)(x);
   init_graph({in}, {x});

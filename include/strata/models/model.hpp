@@ -53,6 +53,14 @@ class Model : public layers::Layer {
   /// models), then the total, trainable and non-trainable parameter counts.
   std::string summary() const;
 
+  /// Keras's model config: name, layers (each with class_name, config, name and
+  /// inbound_nodes), input_layers and output_layers. ValueError for a subclassed model (its
+  /// architecture is C++ code: rebuild it and load the weights).
+  Config get_config() const override;
+  /// {"class_name": "Functional" (or "Sequential"), "config": get_config(), "keras_version",
+  /// "backend"} as JSON text, which models::model_from_json (and Keras) read back.
+  std::string to_json(int indent = -1) const;
+
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& input_shapes) override;
   DType compute_output_dtype(const std::vector<DType>& input_dtypes) const override;
 
@@ -106,6 +114,7 @@ class Model : public layers::Layer {
  private:
   struct Step {
     std::shared_ptr<Layer> layer;
+    std::shared_ptr<detail::Node> node;  // the call of `layer` this step runs
     std::vector<int> in_slots;
     std::vector<int> out_slots;
     std::vector<int> release;  // slots no later step reads

@@ -5,6 +5,7 @@
 ///   model.build({-1, 784});              // or let the first call build it
 ///   model.add(layers::Softmax());
 ///   Tensor y = model(x);
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ class Sequential : public Model {
   const std::vector<std::shared_ptr<Layer>>& layers() const override { return stack_; }
   /// Builds the graph for an input shape (batch dimension first, -1 where unknown).
   void build(const Shape& input_shape) override;
+  /// The same with the input's dtype (int64 ids for an Embedding, say).
+  void build(const Shape& input_shape, DType input_dtype);
+  /// Keras's Sequential config: name and the layers (with the InputLayer first once built).
+  Config get_config() const override;
 
  protected:
   bool summary_shows_connections() const override { return false; }
@@ -35,6 +40,7 @@ class Sequential : public Model {
  private:
   std::vector<std::shared_ptr<Layer>> stack_;
   Shape input_shape_;
+  std::optional<DType> input_dtype_;
 };
 
 }  // namespace strata::models

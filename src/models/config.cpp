@@ -1,0 +1,316 @@
+// Keras's model config: writing it (Model::get_config, to_json) and building a model from it
+// (model_from_config / model_from_json), as keras.Model.from_config does: every layer is made
+// from its config, then each layer's inbound nodes are called once the tensors they read exist.
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "detail/errors.hpp"
+#include "layers/node.hpp"
+#include "strata/models/saving.hpp"
+#include "strata/models/sequential.hpp"
+#include "strata/version.hpp"
+
+namespace strata::models {
+
+using detail::Node;
+using layers::Layer;
+
+namespace {
+
+Config tensor_ref(const std::string& layer, std::int64_t node, std::int64_t tensor) {
+  return Config::list({layer, node, tensor});
+}
+
+}  // namespace
+
+Config Model::get_config() const {
+  if (!graph_)
+    detail::raise<ValueError>(
+        "Model '{}': a subclassed model has no Keras config (its architecture is C++ code); build it in code and "
+        "load its weights",
+        name());
+  // Node indices relative to this model: the k-th call of a layer inside the model is node k.
+  std::unordered_map<const Node*, std::int64_t> rel;
+  std::unordered_map<const Layer*, std::int64_t> calls;
+  for (const KerasTensor& in : inputs_) rel[in.node().get()] = 0;
+  for (const Step& st : steps_) rel[st.node.get()] = calls[st.layer.get()]++;
+  auto ref_of = [&](const KerasTensor& t) {
+    return tensor_ref(t.node()->layer->name(), rel.at(t.node().get()), static_cast<std::int64_t>(t.index()));
+  };
+
+  Config c = Config::object();
+  c["name"] = name();
+  c["trainable"] = trainable();
+  Config list = Config::list();
+  for (const auto& l : layers_) {
+    Config entry = Config::object();
+    entry["class_name"] = l->class_name();
+    entry["config"] = l->get_config();
+    entry["name"] = l->name();
+    Config nodes = Config::list();
+    for (const Step& st : steps_) {
+      if (st.layer != l) continue;
+      Config node = Config::list();
+      for (const KerasTensor& in : st.node->inputs) {
+        Config r = ref_of(in);
+        r.push_back(Config::object());  // Keras 2's call kwargs
+        node.push_back(std::move(r));
+      }
+      nodes.push_back(std::move(node));
+    }
+    entry["inbound_nodes"] = std::move(nodes);
+    list.push_back(std::move(entry));
+  }
+  c["layers"] = std::move(list);
+  Config ins = Config::list(), outs = Config::list();
+  for (const KerasTensor& in : inputs_) ins.push_back(ref_of(in));
+  for (const KerasTensor& out : outputs_) outs.push_back(ref_of(out));
+  c["input_layers"] = std::move(ins);
+  c["output_layers"] = std::move(outs);
+  return c;
+}
+
+std::string Model::to_json(int indent) const {
+  Config c = Config::object();
+  c["class_name"] = class_name();
+  c["config"] = get_config();
+  c["keras_version"] = std::string("strata ") + version();
+  c["backend"] = "strata";
+  return c.dump(indent);
+}
+
+Config Sequential::get_config() const {
+  Config c = Config::object();
+  c["name"] = name();
+  c["trainable"] = trainable();
+  Config list = Config::list();
+  if (is_graph_network() && !inputs().empty()) {  // built: the input layer first, as Keras writes it
+    const auto& input = inputs()[0].node()->layer;
+    list.push_back(Config::object({{"class_name", "InputLayer"}, {"config", input->get_config()}}));
+  }
+  for (const auto& l : stack_) list.push_back(Config::object({{"class_name", l->class_name()}, {"config", l->get_config()}}));
+  c["layers"] = std::move(list);
+  return c;
+}
+
+// ---- reading ------------------------------------------------------------------------------------------------------
+
+namespace {
+
+struct Ref {
+  std::string layer;
+  std::int64_t node = 0, tensor = 0;
+};
+
+/// A DType from a Keras dtype entry: "float32", or Keras 3's {"class_name": "DTypePolicy",
+/// "config": {"name": "float32"}}.
+DType dtype_of(const Config* d, const std::string& where) {
+  if (!d || d->is_null()) return DType::float32;
+  std::string name;
+  if (d->is_string()) name = d->as_string();
+  else if (d->is_object() && d->contains("config")) name = d->at("config").get_string("name", "float32");
+  else detail::raise<ValueError>("{}: unreadable dtype {}", where, d->dump());
+  if (name == "float32" || name == "float64" || name == "int64" || name == "int32") {
+    return name == "int32" ? DType::int64 : dtype_from_name(name);
+  }
+  detail::raise<ValueError>("{}: dtype '{}' is not supported (float32, float64 and int64 are)", where, name);
+}
+
+bool is_ref_list(const Config& v) {
+  return v.is_list() && v.size() >= 3 && v[0].is_string() && v[1].is_number() && v[2].is_number();
+}
+
+/// The tensors a Keras 3 argument holds: a __keras_tensor__ dict, or lists of them.
+void keras3_refs(const Config& v, std::vector<Ref>& out, const std::string& where) {
+  if (v.is_list()) {
+    for (const auto& item : v.items()) keras3_refs(item, out, where);
+  } else if (v.is_object() && v.get_string("class_name", "") == "__keras_tensor__") {
+    const Config& h = v.at("config").at("keras_history");
+    if (!is_ref_list(h)) detail::raise<ValueError>("{}: malformed keras_history {}", where, h.dump());
+    out.push_back({h[0].as_string(), h[1].as_int(), h[2].as_int()});
+  }
+}
+
+/// One inbound node's input tensors, in Keras 2 ([[name, node, tensor, kwargs], ...]) or
+/// Keras 3 ({"args": [...], "kwargs": {...}}) form. Tensors passed as keyword arguments
+/// (MultiHeadAttention's value and key, an RNN's initial_state) follow the positional ones.
+std::vector<Ref> node_refs(const Config& node, const std::string& where) {
+  std::vector<Ref> refs;
+  if (node.is_object()) {
+    if (const Config* a = node.find("args")) keras3_refs(*a, refs, where);
+    if (const Config* k = node.find("kwargs"); k && k->is_object())
+      for (const auto& [key, v] : k->entries()) keras3_refs(v, refs, where);
+    return refs;
+  }
+  if (!node.is_list()) detail::raise<ValueError>("{}: malformed inbound node {}", where, node.dump());
+  for (const auto& r : node.items()) {
+    if (!is_ref_list(r)) detail::raise<ValueError>("{}: malformed inbound tensor {}", where, r.dump());
+    refs.push_back({r[0].as_string(), r[1].as_int(), r[2].as_int()});
+    if (r.size() >= 4 && r[3].is_object())
+      for (const auto& [key, v] : r[3].entries()) {
+        if (is_ref_list(v)) refs.push_back({v[0].as_string(), v[1].as_int(), v[2].as_int()});
+        else if (v.is_list())
+          for (const auto& item : v.items())
+            if (is_ref_list(item)) refs.push_back({item[0].as_string(), item[1].as_int(), item[2].as_int()});
+      }
+  }
+  return refs;
+}
+
+/// Keras's input shape of an InputLayer config, without the batch dimension.
+Shape input_shape_of(const Config& cfg, const std::string& where) {
+  const Config* s = cfg.find("batch_input_shape");
+  if (!s || s->is_null()) s = cfg.find("batch_shape");
+  if (!s || !s->is_list() || s->size() == 0)
+    detail::raise<ValueError>("{}: an InputLayer needs batch_input_shape or batch_shape", where);
+  Shape shape = shape_from_config(*s);
+  return Shape(shape.begin() + 1, shape.end());
+}
+
+std::shared_ptr<Model> functional_from_config(const Config& cfg) {
+  const std::string model_name = cfg.get_string("name", "");
+  const std::string where = "Model config '" + model_name + "'";
+  struct Entry {
+    std::string name;
+    std::shared_ptr<Layer> layer;  // null for an InputLayer
+    std::vector<std::vector<Ref>> nodes;
+    std::size_t next = 0;
+  };
+  std::vector<Entry> entries;
+  std::map<std::pair<std::string, std::int64_t>, std::vector<KerasTensor>> made;  // (layer, node) -> outputs
+  std::set<std::string> names;
+  for (const Config& lc : cfg.at("layers").items()) {
+    const std::string cls = lc.at("class_name").as_string();
+    const Config layer_cfg = lc.contains("config") ? lc.at("config") : Config::object();
+    std::string name = lc.get_string("name", layer_cfg.get_string("name", ""));
+    if (name.empty()) detail::raise<ValueError>("{}: a layer of class '{}' has no name", where, cls);
+    if (!names.insert(name).second) detail::raise<ValueError>("{}: two layers are named '{}'", where, name);
+    if (cls == "InputLayer") {
+      made[{name, 0}] = {Input(input_shape_of(layer_cfg, where + ", layer '" + name + "'"),
+                               dtype_of(layer_cfg.find("dtype"), where + ", layer '" + name + "'"), name)};
+      continue;
+    }
+    Entry e;
+    e.name = name;
+    e.layer = layers::layer_from_config(Config::object({{"class_name", cls}, {"config", layer_cfg}}));
+    e.layer->set_name(name);
+    if (const Config* nodes = lc.find("inbound_nodes"); nodes && nodes->is_list())
+      for (const Config& n : nodes->items()) e.nodes.push_back(node_refs(n, where + ", layer '" + name + "'"));
+    entries.push_back(std::move(e));
+  }
+  auto lookup = [&](const Ref& r) -> const KerasTensor* {
+    auto it = made.find({r.layer, r.node});
+    if (it == made.end() || r.tensor < 0 || r.tensor >= static_cast<std::int64_t>(it->second.size())) return nullptr;
+    return &it->second[static_cast<std::size_t>(r.tensor)];
+  };
+  // Call each layer's nodes in order as soon as their inputs exist (Keras's deferred nodes).
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (Entry& e : entries) {
+      while (e.next < e.nodes.size()) {
+        std::vector<KerasTensor> xs;
+        for (const Ref& r : e.nodes[e.next]) {
+          const KerasTensor* t = lookup(r);
+          if (!t) break;
+          xs.push_back(*t);
+        }
+        if (xs.size() != e.nodes[e.next].size() || xs.empty()) break;
+        made[{e.name, static_cast<std::int64_t>(e.next)}] = e.layer->apply(xs);
+        ++e.next;
+        progress = true;
+      }
+    }
+  }
+  for (const Entry& e : entries)
+    if (e.next < e.nodes.size()) {
+      std::string missing;
+      for (const Ref& r : e.nodes[e.next])
+        if (!lookup(r)) missing = "'" + r.layer + "' node " + std::to_string(r.node) + " tensor " + std::to_string(r.tensor);
+      detail::raise<ValueError>("{}: cannot call layer '{}' (node {}): its input {} is never created{}", where, e.name,
+                                e.next, missing.empty() ? std::string("list is empty") : missing,
+                                missing.empty() ? "" : " (no such layer or node, or a cycle)");
+    }
+  auto endpoints = [&](const char* key) {
+    std::vector<KerasTensor> out;
+    for (const Config& r : cfg.at(key).items()) {
+      if (!is_ref_list(r)) detail::raise<ValueError>("{}: malformed {} entry {}", where, key, r.dump());
+      const KerasTensor* t = lookup({r[0].as_string(), r[1].as_int(), r[2].as_int()});
+      if (!t) detail::raise<ValueError>("{}: {} names '{}' node {} tensor {}, which does not exist", where, key,
+                                        r[0].as_string(), r[1].as_int(), r[2].as_int());
+      out.push_back(*t);
+    }
+    return out;
+  };
+  auto model = std::make_shared<Model>(endpoints("input_layers"), endpoints("output_layers"), model_name);
+  if (const Config* t = cfg.find("trainable"); t && t->is_bool()) model->set_trainable(t->as_bool());
+  return model;
+}
+
+std::shared_ptr<Model> sequential_from_config(const Config& cfg) {
+  const std::string name = cfg.get_string("name", "");
+  const std::string where = "Sequential config '" + name + "'";
+  auto model = std::make_shared<Sequential>(std::vector<layers::LayerRef>{}, name);
+  Shape batch_shape;
+  DType in_dtype = DType::float32;
+  bool have_shape = false;
+  const Config& list = cfg.is_list() ? cfg : cfg.at("layers");  // very old Keras: the config is the list
+  for (const Config& lc : list.items()) {
+    const std::string cls = lc.at("class_name").as_string();
+    const Config layer_cfg = lc.contains("config") ? lc.at("config") : Config::object();
+    if (cls == "InputLayer") {
+      batch_shape = input_shape_of(layer_cfg, where);
+      in_dtype = dtype_of(layer_cfg.find("dtype"), where);
+      have_shape = true;
+      continue;
+    }
+    if (!have_shape && model->layers().empty()) {  // the first layer may carry the input shape
+      const Config* s = layer_cfg.find("batch_input_shape");
+      if (s && s->is_list() && s->size() > 0) {
+        const Shape full = shape_from_config(*s);
+        batch_shape = Shape(full.begin() + 1, full.end());
+        in_dtype = dtype_of(layer_cfg.find("dtype"), where);
+        have_shape = true;
+      }
+    }
+    model->add(layers::layer_from_config(lc));
+  }
+  if (have_shape) {
+    Shape full{-1};
+    for (auto d : batch_shape) full.push_back(d);
+    model->build(full, in_dtype);
+  }
+  if (const Config* t = cfg.find("trainable"); t && t->is_bool()) model->set_trainable(t->as_bool());
+  return model;
+}
+
+const bool registered = [] {
+  layers::register_layer("Functional", [](const Config& c) -> std::shared_ptr<Layer> { return functional_from_config(c); });
+  layers::register_layer("Model", [](const Config& c) -> std::shared_ptr<Layer> { return functional_from_config(c); });
+  layers::register_layer("Sequential", [](const Config& c) -> std::shared_ptr<Layer> { return sequential_from_config(c); });
+  return true;
+}();
+
+}  // namespace
+
+std::shared_ptr<Model> model_from_config(const Config& c) {
+  if (!c.is_object() || !c.contains("class_name"))
+    detail::raise<ValueError>("model_from_config: expected {{\"class_name\": ..., \"config\": ...}}, got {}",
+                              c.dump().substr(0, 200));
+  const std::string cls = c.at("class_name").as_string();
+  const Config cfg = c.contains("config") ? c.at("config") : Config::object();
+  if (cls == "Functional" || cls == "Model") return functional_from_config(cfg);
+  if (cls == "Sequential") return sequential_from_config(cfg);
+  detail::raise<ValueError>("model_from_config: '{}' is not a model class (Functional, Model or Sequential)", cls);
+}
+
+std::shared_ptr<Model> model_from_json(const std::string& json) {
+  Config c = Config::parse(json);
+  // TensorFlow.js model.json holds the Keras JSON under "modelTopology" (and Keras's own files
+  // nest it under "model_config")
+  if (c.is_object() && c.contains("modelTopology")) c = c.at("modelTopology");
+  if (c.is_object() && c.contains("model_config")) c = c.at("model_config");
+  return model_from_config(c);
+}
+
+}  // namespace strata::models

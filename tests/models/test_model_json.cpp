@@ -1,0 +1,189 @@
+// Keras's architecture JSON: to_json / model_from_json round trips (functional, multi-IO with
+// shared layers, Sequential, nested, every layer family), Keras 2 and Keras 3 texts written the
+// way Keras writes them, and errors naming what is wrong.
+#include "support/helpers.hpp"
+
+using namespace strata;
+using namespace strata::layers;
+using namespace strata::testing;
+
+namespace {
+
+/// Reloads `m` from its JSON, copies the weights, and checks both give the same outputs.
+std::shared_ptr<Model> roundtrip(Model& m, const std::vector<Tensor>& xs) {
+  const std::string json = m.to_json();
+  std::shared_ptr<Model> back = models::model_from_json(json);
+  CHECK(back->to_json() == json);  // the config survives unchanged
+  CHECK(back->summary() == m.summary());
+  back->set_weights(m.get_weights());
+  const std::vector<Tensor> a = m.apply(xs), b = back->apply(xs);
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(allclose(a[i], b[i], 1e-6, 1e-6));
+  return back;
+}
+
+}  // namespace
+
+TEST_CASE("to_json writes Keras's model config", "[model][json]") {
+  KerasTensor in = Input({4}, DType::float32, "x");
+  auto hidden = std::make_shared<Dense>(3, "relu");
+  hidden->set_name("hidden");
+  auto out = std::make_shared<Dense>(2);
+  out->set_name("out");
+  Model m(in, (*out)((*hidden)(in)), "tiny");
+  const Config c = Config::parse(m.to_json());
+  CHECK(c.at("class_name").as_string() == "Functional");
+  const Config& cfg = c.at("config");
+  CHECK(cfg.at("name").as_string() == "tiny");
+  REQUIRE(cfg.at("layers").size() == 3);
+  const Config& input = cfg.at("layers")[0];
+  CHECK(input.at("class_name").as_string() == "InputLayer");
+  CHECK(input.at("config").at("batch_input_shape").dump() == "[null, 4]");
+  CHECK(input.at("inbound_nodes").size() == 0);
+  const Config& dense = cfg.at("layers")[1];
+  CHECK(dense.at("name").as_string() == "hidden");
+  CHECK(dense.at("config").at("units").as_int() == 3);
+  CHECK(dense.at("config").at("activation").as_string() == "relu");
+  CHECK(dense.at("inbound_nodes").dump() == "[[[\"x\", 0, 0, {}]]]");
+  CHECK(cfg.at("input_layers").dump() == "[[\"x\", 0, 0]]");
+  CHECK(cfg.at("output_layers").dump() == "[[\"out\", 0, 0]]");
+}
+
+TEST_CASE("model_from_json rebuilds functional, Sequential and nested models", "[model][json]") {
+  SECTION("multi-input, multi-output, a shared layer called twice") {
+    KerasTensor a = Input({4}, DType::float32, "a"), b = Input({4}, DType::float32, "b");
+    auto shared = std::make_shared<Dense>(3, ActivationFn("tanh"));
+    KerasTensor ha = (*shared)(a), hb = (*shared)(b);
+    Model m({a, b}, {Dense(2)(Concatenate()({ha, hb})), Dense(1)(Add()({ha, hb}))}, "two_heads");
+    auto back = roundtrip(m, {Tensor::random_normal({5, 4}), Tensor::random_normal({5, 4})});
+    CHECK(back->trainable_weights().size() == m.trainable_weights().size());
+    const Config cfg = Config::parse(m.to_json()).at("config");
+    // the shared layer has two inbound nodes; Add reads node 0 and node 1 of it
+    for (const Config& l : cfg.at("layers").items())
+      if (l.at("name").as_string() == shared->name()) CHECK(l.at("inbound_nodes").size() == 2);
+  }
+  SECTION("Sequential, built and not built") {
+    Sequential s({Dense(8, "relu"), Dropout(0.5), Dense(3, "softmax")}, "seq");
+    s.build({-1, 5});
+    auto back = roundtrip(s, {Tensor::random_normal({2, 5})});
+    CHECK(back->class_name() == "Sequential");
+    Sequential unbuilt({Dense(4)}, "lazy");
+    auto lazy = models::model_from_json(unbuilt.to_json());
+    CHECK(lazy->layers().size() == 1);
+    CHECK(lazy->trainable_weights().empty());  // built on its first call, as the original
+  }
+  SECTION("nested models") {
+    KerasTensor i1 = Input({3});
+    auto inner = std::make_shared<Model>(i1, Dense(4, "relu")(i1), "inner");
+    auto seq = std::make_shared<Sequential>(std::vector<LayerRef>{Dense(2)}, "head");
+    seq->build({-1, 4});
+    KerasTensor x = Input({3});
+    Model outer(x, (*seq)((*inner)(x)), "outer");
+    auto back = roundtrip(outer, {Tensor::random_normal({2, 3})});
+    CHECK(back->get_layer("inner")->class_name() == "Functional");
+    CHECK(back->get_layer("head")->class_name() == "Sequential");
+  }
+  SECTION("every layer family") {
+    KerasTensor img = Input({8, 8, 3}, DType::float32, "img");
+    KerasTensor c = Conv2D(4, 3, 1, "same", "relu")(img);
+    c = BatchNormalization()(c);
+    c = MaxPooling2D(2)(c);
+    c = DepthwiseConv2D(3, 1, "same")(c);
+    c = GlobalAveragePooling2D()(c);
+    KerasTensor ids = Input({5}, DType::int64, "ids");
+    KerasTensor e = Embedding(20, 6)(ids);
+    auto lstm_layer = std::make_shared<LSTM>(7);
+    lstm_layer->return_sequences = true;
+    lstm_layer->return_state = true;
+    std::vector<KerasTensor> lstm = lstm_layer->apply({e});  // sequence, h, c
+    KerasTensor g = GRU(4)(lstm[0]);
+    KerasTensor att = MultiHeadAttention(2, 3).apply({lstm[0], lstm[0]})[0];
+    KerasTensor pooled = GlobalMaxPooling1D()(att);
+    KerasTensor bi = Bidirectional(std::make_shared<SimpleRNN>(3))(e);
+    KerasTensor merged = Concatenate()({c, g, pooled, bi, lstm[1]});
+    KerasTensor out = Dense(2)(LayerNormalization()(merged));
+    Model m({img, ids}, {out}, "zoo");
+    Tensor x_img = Tensor::random_normal({2, 8, 8, 3});
+    Tensor x_ids = cast(Tensor::random_uniform({2, 5}, 0, 20), DType::int64);
+    roundtrip(m, {x_img, x_ids});
+  }
+}
+
+TEST_CASE("Keras 2 and Keras 3 JSON texts load", "[model][json]") {
+  // as tf.keras 2.13 writes model.to_json() (abridged to the keys Keras reads)
+  const std::string keras2 = R"({"class_name": "Functional", "config": {"name": "model", "trainable": true,
+    "layers": [
+      {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 3], "dtype": "float32", "sparse": false,
+       "ragged": false, "name": "input_1"}, "name": "input_1", "inbound_nodes": []},
+      {"class_name": "Dense", "config": {"name": "dense", "trainable": true, "dtype": "float32", "units": 2,
+       "activation": "relu", "use_bias": true,
+       "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": null}},
+       "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": null,
+       "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null},
+       "name": "dense", "inbound_nodes": [[["input_1", 0, 0, {}]]]},
+      {"class_name": "Dense", "config": {"name": "dense_1", "trainable": true, "dtype": "float32", "units": 1,
+       "activation": "linear", "use_bias": true}, "name": "dense_1", "inbound_nodes": [[["dense", 0, 0, {}]]]}],
+    "input_layers": [["input_1", 0, 0]], "output_layers": [["dense_1", 0, 0]]},
+    "keras_version": "2.13.1", "backend": "tensorflow"})";
+  auto m2 = models::model_from_json(keras2);
+  CHECK(m2->layers().size() == 3);
+  CHECK(m2->get_layer("dense")->count_params() == 8);
+  CHECK((*m2)(Tensor::ones({4, 3})).shape() == Shape{4, 1});
+
+  // as Keras 3 writes config.json inside a .keras file
+  const std::string keras3 = R"({"module": "keras", "class_name": "Functional", "config": {"name": "functional",
+    "trainable": true, "layers": [
+      {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 3],
+       "dtype": "float32", "sparse": false, "name": "input_layer"}, "registered_name": null,
+       "name": "input_layer", "inbound_nodes": []},
+      {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense", "trainable": true,
+       "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null},
+       "units": 2, "activation": "relu", "use_bias": true,
+       "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null},
+        "registered_name": null},
+       "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null},
+       "kernel_regularizer": null, "bias_regularizer": null, "kernel_constraint": null, "bias_constraint": null},
+       "registered_name": null, "build_config": {"input_shape": [null, 3]}, "name": "dense",
+       "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {"shape": [null, 3],
+        "dtype": "float32", "keras_history": ["input_layer", 0, 0]}}], "kwargs": {}}]},
+      {"module": "keras.layers", "class_name": "Add", "config": {"name": "add", "trainable": true,
+       "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}},
+       "registered_name": null, "name": "add", "inbound_nodes": [{"args": [[
+        {"class_name": "__keras_tensor__", "config": {"shape": [null, 2], "dtype": "float32", "keras_history": ["dense", 0, 0]}},
+        {"class_name": "__keras_tensor__", "config": {"shape": [null, 2], "dtype": "float32", "keras_history": ["dense", 0, 0]}}
+       ]], "kwargs": {}}]}],
+    "input_layers": [["input_layer", 0, 0]], "output_layers": [["add", 0, 0]]},
+    "registered_name": "Functional", "build_config": {"input_shape": null}})";
+  auto m3 = models::model_from_json(keras3);
+  CHECK(m3->layers().size() == 3);
+  const Tensor y = (*m3)(Tensor::ones({2, 3}));
+  CHECK(y.shape() == Shape{2, 2});
+  const Tensor d = (*m3->get_layer("dense"))(Tensor::ones({2, 3}));
+  CHECK(allclose(y, d * 2.0, 1e-6));
+}
+
+TEST_CASE("model_from_json errors say what is wrong", "[model][json][errors]") {
+  CHECK_THROWS_AS(models::model_from_json("{not json"), ValueError);
+  CHECK_THROWS_WITH(models::model_from_json(R"({"class_name": "Functional", "config": {"name": "m", "layers": [
+      {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 2]}, "name": "in", "inbound_nodes": []},
+      {"class_name": "FancyLayer", "config": {"name": "f"}, "name": "f", "inbound_nodes": [[["in", 0, 0, {}]]]}],
+      "input_layers": [["in", 0, 0]], "output_layers": [["f", 0, 0]]}})"),
+                    Catch::Contains("FancyLayer") && Catch::Contains("register_layer"));
+  CHECK_THROWS_WITH(models::model_from_json(R"({"class_name": "Functional", "config": {"name": "m", "layers": [
+      {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 2]}, "name": "in", "inbound_nodes": []},
+      {"class_name": "Dense", "config": {"name": "d", "units": 1}, "name": "d", "inbound_nodes": [[["ghost", 0, 0, {}]]]}],
+      "input_layers": [["in", 0, 0]], "output_layers": [["d", 0, 0]]}})"),
+                    Catch::Contains("'d'") && Catch::Contains("ghost"));
+  // a cycle: a reads b, b reads a
+  CHECK_THROWS_WITH(models::model_from_json(R"({"class_name": "Functional", "config": {"name": "m", "layers": [
+      {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 2]}, "name": "in", "inbound_nodes": []},
+      {"class_name": "Dense", "config": {"name": "a", "units": 2}, "name": "a", "inbound_nodes": [[["b", 0, 0, {}]]]},
+      {"class_name": "Dense", "config": {"name": "b", "units": 2}, "name": "b", "inbound_nodes": [[["a", 0, 0, {}]]]}],
+      "input_layers": [["in", 0, 0]], "output_layers": [["b", 0, 0]]}})"),
+                    Catch::Contains("never created"));
+  CHECK_THROWS_WITH(models::model_from_json(R"({"class_name": "Dense", "config": {}})"),
+                    Catch::Contains("not a model class"));
+  CHECK_THROWS_WITH(models::model_from_json(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+      {"class_name": "Dense", "config": {"name": "d", "units": 2, "dtype": "mixed_float16"}}]}})"),
+                    Catch::Contains("mixed_float16"));
+}
