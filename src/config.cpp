@@ -236,9 +236,15 @@ std::string Config::dump(int indent) const {
 }
 
 Config Config::parse(const std::string& text) {
+  // Untrusted text: refuse deep nesting before it is built (converting it recurses).
+  constexpr int kMaxDepth = 256;
+  const ordered_json::parser_callback_t limit = [](int depth, ordered_json::parse_event_t, ordered_json&) {
+    if (depth > kMaxDepth) throw ValueError("Config::parse: JSON nested deeper than " + std::to_string(kMaxDepth));
+    return true;
+  };
   try {
-    return from_json(ordered_json::parse(text, nullptr, true, /*ignore_comments=*/false));
-  } catch (const nlohmann::json::parse_error& e) {
+    return from_json(ordered_json::parse(text, limit, true, /*ignore_comments=*/false));
+  } catch (const nlohmann::json::exception& e) {
     throw ValueError(std::string("Config::parse: invalid JSON: ") + e.what());
   }
 }

@@ -1,6 +1,7 @@
 #include "strata/random.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <mutex>
 
 namespace strata {
@@ -87,6 +88,28 @@ void set_seed(std::uint64_t seed) {
 std::uint64_t global_seed_draw() {
   std::lock_guard<std::mutex> lock(global_mutex());
   return global_generator().next_u64();
+}
+
+std::array<std::uint64_t, 6> Generator::state() const {
+  std::uint64_t spare_bits;
+  std::memcpy(&spare_bits, &spare_, sizeof spare_bits);
+  return {s_[0], s_[1], s_[2], s_[3], has_spare_ ? 1u : 0u, spare_bits};
+}
+
+void Generator::set_state(const std::array<std::uint64_t, 6>& st) {
+  for (int i = 0; i < 4; ++i) s_[i] = st[static_cast<std::size_t>(i)];
+  has_spare_ = st[4] != 0;
+  std::memcpy(&spare_, &st[5], sizeof spare_);
+}
+
+std::array<std::uint64_t, 6> global_generator_state() {
+  std::lock_guard<std::mutex> lock(global_mutex());
+  return global_generator().state();
+}
+
+void set_global_generator_state(const std::array<std::uint64_t, 6>& state) {
+  std::lock_guard<std::mutex> lock(global_mutex());
+  global_generator().set_state(state);
 }
 
 }  // namespace strata

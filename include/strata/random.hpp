@@ -5,6 +5,7 @@
 ///   Tensor w = Tensor::random_normal({3, 3});   // the same values on every run
 /// The streams are defined by strata itself (xoshiro256**, Box-Muller), so they are the same
 /// across compilers and standard libraries.
+#include <array>
 #include <cstdint>
 
 namespace strata {
@@ -23,6 +24,10 @@ class Generator {
   std::uint64_t below(std::uint64_t n);
   /// A fresh seed for a derived stream (used to give each op its own reproducible stream).
   std::uint64_t fork_seed() { return next_u64(); }
+  /// The whole state (checkpoints save it to resume a run exactly): the four words, whether a
+  /// spare normal is pending, and its bits.
+  std::array<std::uint64_t, 6> state() const;
+  void set_state(const std::array<std::uint64_t, 6>& state);
 
  private:
   std::uint64_t s_[4];
@@ -37,5 +42,8 @@ void set_seed(std::uint64_t seed);
 Generator& global_generator();
 /// Draws a fresh 64-bit seed from the global generator under its lock.
 std::uint64_t global_seed_draw();
+/// The global generator's state, and restoring it (under its lock).
+std::array<std::uint64_t, 6> global_generator_state();
+void set_global_generator_state(const std::array<std::uint64_t, 6>& state);
 
 }  // namespace strata

@@ -14,6 +14,7 @@
 #include "strata/data/dataset.hpp"
 #include "strata/data/idx.hpp"
 #include "strata/io/npy.hpp"
+#include "strata/io/saving.hpp"
 #include "strata/models/saving.hpp"
 #include "strata/version.hpp"
 #include "strata/dtype.hpp"

@@ -66,12 +66,19 @@ std::string to_snake_case(const std::string& n) {
 }
 
 namespace {
+std::mutex& name_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::unordered_map<std::string, int>& name_counts() {
+  static std::unordered_map<std::string, int> counts;
+  return counts;
+}
+
 /// Keras 2's names: "dense", "dense_1", ...; Inputs count from 1 ("input_1", "input_2").
 std::string unique_name(const std::string& base, bool zero_based = true) {
-  static std::mutex m;
-  static std::unordered_map<std::string, int> counts;
-  std::lock_guard<std::mutex> lock(m);
-  const int k = counts[base]++ + (zero_based ? 0 : 1);
+  std::lock_guard<std::mutex> lock(name_mutex());
+  const int k = name_counts()[base]++ + (zero_based ? 0 : 1);
   return k == 0 ? base : base + "_" + std::to_string(k);
 }
 
@@ -544,4 +551,9 @@ Config InputLayer::get_config() const {
 Tensor InputLayer::call(const Tensor& x, bool) { return x; }
 
 }  // namespace layers
+void clear_session() {
+  std::lock_guard<std::mutex> lock(layers::name_mutex());
+  layers::name_counts().clear();
+}
+
 }  // namespace strata

@@ -73,6 +73,10 @@ class KerasTensor {
 /// Input({-1, 8}) takes sequences of any length and Input({-1, -1, 3}) images of any size).
 KerasTensor Input(const Shape& shape, DType dtype = DType::float32, const std::string& name = "");
 
+/// Resets the automatic layer names, so the next Dense is "dense" again (Keras's
+/// keras.backend.clear_session()). Layers that exist keep their names.
+void clear_session();
+
 namespace layers {
 
 /// What a layer accepts, checked on every call before any kernel runs (Keras's InputSpec).

@@ -60,6 +60,13 @@ class Model : public layers::Layer {
   /// {"class_name": "Functional" (or "Sequential"), "config": get_config(), "keras_version",
   /// "backend"} as JSON text, which models::model_from_json (and Keras) read back.
   std::string to_json(int indent = -1) const;
+  /// Saves architecture, weights and (compiled) optimizer state: "m.strata", or a folder (or
+  /// ".../model.json") for TensorFlow.js. See strata/io/saving.hpp; io::load_model reads it back.
+  void save(const std::string& path) const;
+  /// Weights only (.npz: name -> array), or a .strata checkpoint; load_weights matches by name
+  /// and, from a .strata file into a compiled model, restores the optimizer state too.
+  void save_weights(const std::string& path) const;
+  void load_weights(const std::string& path);
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& input_shapes) override;
   DType compute_output_dtype(const std::vector<DType>& input_dtypes) const override;

@@ -1,0 +1,63 @@
+#pragma once
+/// Saving and loading whole models, in three formats:
+///
+///   model.save("run.strata");               // strata's archive: Keras JSON + weights (+ optimizer)
+///   io::save_model(model, "web/", io::Format::tfjs);   // TensorFlow.js: web/model.json + shards
+///   auto m = io::load_model("web/model.json");          // or "run.strata"
+///   model.save_weights("w.npz");  model.load_weights("w.npz");
+///
+/// - `.strata`: a zip of config.json (Keras's architecture JSON), metadata.json, the weights as
+///   weights/<name>.npy and, for a compiled model, the optimizer state as optimizer/<slot>.npy
+///   (readable from Python with zipfile and numpy). Loading a .strata file into a compiled model
+///   with load_weights also restores the optimizer state, so training resumes exactly.
+/// - TensorFlow.js layers models: model.json (modelTopology, weightsManifest) and weight shards,
+///   as tf.loadLayersModel reads them and model.save writes them. Weights are matched by name.
+///
+/// Every save writes to temporary files and renames them into place, so an interrupted save
+/// leaves the previous model loadable. Every loader treats its input as untrusted: a truncated
+/// file, a bad manifest (a path leaving the folder, a shape the data does not hold), or weights
+/// that do not match the model throw IOError or ValueError naming the file and the problem.
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "strata/autograd/variable.hpp"
+#include "strata/io/npy.hpp"
+#include "strata/models/model.hpp"
+
+namespace strata::io {
+
+enum class Format {
+  automatic,  ///< from the path: .strata, .keras, or a TF.js folder / model.json
+  strata,
+  tfjs,
+};
+
+/// Architecture and weights (and the optimizer state of a compiled model, .strata only).
+void save_model(const models::Model& model, const std::string& path, Format format = Format::automatic);
+/// A model saved by save_model, TensorFlow.js (model.json) or Keras's JSON + weights.
+std::shared_ptr<models::Model> load_model(const std::string& path);
+
+/// The model's weights under the names Keras and TensorFlow.js give them ("dense/kernel",
+/// "bidirectional/forward_lstm/kernel", "time_distributed/kernel"), in the model's order.
+std::vector<std::pair<std::string, Variable>> named_weights(const models::Model& model);
+
+/// Weights only: .npz (name -> array) or .strata (the weights of a saved model, plus its
+/// optimizer state when `model` is compiled). Names and shapes must match the model.
+void save_weights(const models::Model& model, const std::string& path);
+void load_weights(models::Model& model, const std::string& path);
+
+/// Training state beyond the weights, kept in .strata checkpoints: the epoch reached and the
+/// global random generator (so a resumed fit draws the same dropout masks and shuffles).
+struct CheckpointState {
+  int epoch = -1;  ///< the last completed epoch (-1: none recorded)
+  std::vector<std::uint64_t> rng;
+};
+/// A .strata checkpoint: the model, its optimizer state and `state`.
+void save_checkpoint(const models::Model& model, const std::string& path, const CheckpointState& state);
+/// Restores weights and optimizer state into `model` (compiled the same way) and returns the
+/// recorded state.
+CheckpointState load_checkpoint(models::Model& model, const std::string& path);
+
+}  // namespace strata::io
