@@ -90,6 +90,12 @@ std::uint64_t global_seed_draw() {
   return global_generator().next_u64();
 }
 
+std::uint64_t mix_seed(std::uint64_t seed, std::uint64_t stream) {
+  std::uint64_t x = seed ^ (stream * 0x9E3779B97F4A7C15ULL);
+  splitmix64(x);
+  return splitmix64(x);
+}
+
 std::array<std::uint64_t, 6> Generator::state() const {
   std::uint64_t spare_bits;
   std::memcpy(&spare_bits, &spare_, sizeof spare_bits);

@@ -171,6 +171,45 @@ class LambdaCallback : public Callback {
   }
 };
 
+/// Saves the model at the end of every epoch, or only when `monitor` improves
+/// (save_best_only). The path may hold {epoch} (1-based, as Keras counts), {epoch:02d} and log
+/// values such as {val_loss:.4f}: "ckpt-{epoch:02d}.strata". A .strata file keeps the
+/// optimizer state too; with save_weights_only (or a .npz path) only the weights are saved.
+class ModelCheckpoint : public Callback {
+ public:
+  explicit ModelCheckpoint(std::string filepath, std::string monitor = "val_loss", bool save_best_only = false,
+                           std::string mode = "auto", bool save_weights_only = false);
+  void on_epoch_end(int epoch, Logs& logs) override;
+  /// The path an epoch's logs give (the filepath with its fields filled in).
+  std::string path_for(int epoch, const Logs& logs) const;
+  /// The best value of `monitor` so far (save_best_only).
+  double best() const { return best_; }
+
+ private:
+  std::string filepath_, monitor_, mode_;
+  bool save_best_only_, save_weights_only_;
+  bool has_best_ = false;
+  double best_ = 0;
+};
+
+/// Resumes interrupted training, as Keras's BackupAndRestore does: at the end of every epoch it
+/// saves the model, its optimizer state, the epoch and strata's random generator to
+/// backup_dir/backup.strata; when fit starts and that file exists, it restores all of them
+/// and fit continues with the next epoch, so the result is bitwise what an uninterrupted run
+/// gives (same seed, one thread). The backup is deleted when training completes.
+class BackupAndRestore : public Callback {
+ public:
+  explicit BackupAndRestore(std::string backup_dir, bool delete_checkpoint = true);
+  void on_train_begin(Logs& logs) override;
+  void on_epoch_end(int epoch, Logs& logs) override;
+  void on_train_end(Logs& logs) override;
+  std::string backup_path() const { return dir_ + "/backup.strata"; }
+
+ private:
+  std::string dir_;
+  bool delete_checkpoint_;
+};
+
 /// Keras's progress bar:
 ///   Epoch 3/5
 ///   469/469 [==============================] - 2s 4ms/step - loss: 0.3121 - accuracy: 0.8870

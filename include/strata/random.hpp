@@ -35,6 +35,10 @@ class Generator {
   double spare_ = 0.0;
 };
 
+/// A seed for sub-stream `stream` of `seed` (two rounds of splitmix64): fit shuffles epoch e
+/// with mix_seed(seed, e), so each epoch's order depends only on the seed and the epoch.
+std::uint64_t mix_seed(std::uint64_t seed, std::uint64_t stream);
+
 /// Reseeds the global generator (and so every stream derived from it).
 void set_seed(std::uint64_t seed);
 /// The global generator. It is shared by all threads and guarded by a lock; draw from it

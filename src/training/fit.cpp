@@ -7,6 +7,7 @@
 
 #include "detail/denormals.hpp"
 #include "detail/errors.hpp"
+#include "strata/random.hpp"
 #include "layers/node.hpp"
 #include "strata/autograd/tape.hpp"
 #include "strata/callbacks.hpp"
@@ -338,10 +339,17 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
   std::vector<Tensor> components = tx;
   components.insert(components.end(), ty.begin(), ty.end());
   if (tw.defined()) components.push_back(tw);
-  data::Dataset ds = data::Dataset::from_tensors(components);
-  if (o.shuffle) ds = ds.shuffle(o.seed);
-  ds = ds.batch(o.batch_size);
-  const std::int64_t steps = o.steps_per_epoch ? std::min(*o.steps_per_epoch, ds.cardinality()) : ds.cardinality();
+  const data::Dataset examples = data::Dataset::from_tensors(components);
+  // Each epoch's order depends only on the seed and the epoch, so a run resumed at epoch k
+  // (BackupAndRestore, initial_epoch) sees the orders the uninterrupted run saw.
+  const std::uint64_t shuffle_seed = o.shuffle ? (o.seed ? *o.seed : global_seed_draw()) : 0;
+  auto epoch_batches = [&](int epoch) {
+    data::Dataset d = examples;
+    if (o.shuffle) d = d.shuffle(mix_seed(shuffle_seed, static_cast<std::uint64_t>(epoch)));
+    return d.batch(o.batch_size);
+  };
+  const std::int64_t batches = epoch_batches(0).cardinality();
+  const std::int64_t steps = o.steps_per_epoch ? std::min(*o.steps_per_epoch, batches) : batches;
 
   // Keras's order: the progress bar first, the user's callbacks, the History last (so it
   // records what the others add to the logs, such as the learning rate).
@@ -359,13 +367,16 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
   cbs.each([&](callbacks::Callback& c) { c.set_model(this); });
 
   stop_training = false;
+  resume_from_epoch.reset();
   Logs train_logs;
   cbs.each([&](callbacks::Callback& c) { c.on_train_begin(train_logs); });
   const std::size_t nx = tx.size(), ny = ty.size();
-  for (int epoch = o.initial_epoch; epoch < o.epochs; ++epoch) {
+  const int first_epoch = resume_from_epoch ? *resume_from_epoch : o.initial_epoch;
+  for (int epoch = first_epoch; epoch < o.epochs; ++epoch) {
     reset_metrics();
     Logs epoch_logs;
     cbs.each([&](callbacks::Callback& c) { c.on_epoch_begin(epoch, epoch_logs); });
+    const data::Dataset ds = epoch_batches(epoch);
     std::int64_t step = 0;
     for (auto it = ds.begin(); it != ds.end() && step < steps; ++it, ++step) {
       Logs batch_logs;

@@ -105,6 +105,8 @@ class Model : public layers::Layer {
   std::shared_ptr<optimizers::Optimizer> optimizer() const;
   /// Set by callbacks (EarlyStopping, TerminateOnNaN) to end fit after the current batch/epoch.
   bool stop_training = false;
+  /// Set by a callback's on_train_begin (BackupAndRestore) to make fit start at this epoch.
+  std::optional<int> resume_from_epoch;
 
  protected:
   /// For subclassed models: create layers in the constructor with track(), override call().
