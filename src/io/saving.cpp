@@ -416,6 +416,7 @@ Format format_of(const std::string& path, Format f) {
   if (f != Format::automatic) return f;
   if (ends_with(path, ".strata")) return Format::strata;
   if (ends_with(path, ".json") || ends_with(path, "/") || is_directory(path)) return Format::tfjs;
+  if (last_component(path).find('.') == std::string::npos) return Format::tfjs;  // a folder to create
   detail::raise<ValueError>(
       "cannot tell the format of '{}': use a .strata file, or a folder (or .../model.json) for TensorFlow.js", path);
 }

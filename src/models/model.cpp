@@ -336,6 +336,48 @@ std::string Model::summary() const {
   return out;
 }
 
+std::string Model::to_dot(bool show_shapes) const {
+  if (!graph_) detail::raise<ValueError>("Model '{}': a subclassed model has no graph to draw", name());
+  auto quote = [](const std::string& s) {
+    std::string q = "\"";
+    for (char c : s) {
+      if (c == '"' || c == '\\') q += '\\';
+      q += c;
+    }
+    return q + "\"";
+  };
+  std::unordered_map<const Node*, std::string> output_text;
+  auto shapes_text = [](const std::vector<Shape>& shapes) {
+    std::string t;
+    for (std::size_t k = 0; k < shapes.size(); ++k) t += (k ? ", " : "") + keras_shape(shapes[k]);
+    return t;
+  };
+  std::string out = "digraph " + quote(name()) + " {\n  rankdir=TB;\n  node [shape=record, fontname=\"Helvetica\"];\n";
+  for (const auto& l : layers_) {
+    std::string label = l->name() + ": " + l->class_name();
+    if (show_shapes) {
+      std::vector<Shape> ins, outs;
+      for (const KerasTensor& in : inputs_)
+        if (in.node()->layer == l) outs = in.node()->output_shapes;
+      for (const Step& st : steps_)
+        if (st.layer == l) {
+          for (const KerasTensor& in : st.node->inputs) ins.push_back(in.shape());
+          outs = st.node->output_shapes;
+          break;
+        }
+      label = "{" + label + "|{input: " + (ins.empty() ? std::string("-") : shapes_text(ins)) +
+              "|output: " + shapes_text(outs) + "}}";
+    }
+    out += "  " + quote(l->name()) + " [label=" + quote(label) + "];\n";
+  }
+  std::set<std::pair<std::string, std::string>> edges;
+  for (const Step& st : steps_)
+    for (const KerasTensor& in : st.node->inputs)
+      if (edges.insert({in.node()->layer->name(), st.layer->name()}).second)
+        out += "  " + quote(in.node()->layer->name()) + " -> " + quote(st.layer->name()) + ";\n";
+  return out + "}\n";
+}
+
 std::ostream& operator<<(std::ostream& os, const Model& model) { return os << model.summary(); }
 
 // ---- Sequential -------------------------------------------------------------------------------------------------

@@ -52,6 +52,9 @@ class Model : public layers::Layer {
   /// Keras's summary table: layer (type), output shape, params, connected to (functional
   /// models), then the total, trainable and non-trainable parameter counts.
   std::string summary() const;
+  /// The model as a Graphviz graph (Keras's plot_model): one box per layer with its class and,
+  /// with show_shapes, its input and output shapes; an edge per connection.
+  std::string to_dot(bool show_shapes = true) const;
 
   /// Keras's model config: name, layers (each with class_name, config, name and
   /// inbound_nodes), input_layers and output_layers. ValueError for a subclassed model (its

@@ -1,0 +1,92 @@
+// The `strata` command-line tool, run as users run it: summary, predict, convert and graph on
+// TensorFlow.js fixtures, --help, and one-line errors with a non-zero exit.
+#include <fstream>
+
+#include "support/helpers.hpp"
+
+using namespace strata;
+using namespace strata::testing;
+
+namespace {
+
+std::pair<int, std::string> cli(const std::string& args) { return run_command(std::string(STRATA_CLI) + " " + args); }
+
+int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+}  // namespace
+
+TEST_CASE("strata summary, graph and --help", "[cli]") {
+  const std::string model = fixture("tfjs/from_tfjs/two_heads");
+  auto [rc, out] = cli("summary " + model);
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK(out == io::load_model(model)->summary());
+  std::tie(rc, out) = cli("graph " + model);
+  CHECK(rc == 0);
+  CHECK(out.rfind("digraph \"two_heads\" {", 0) == 0);
+  CHECK(out.find("\"a\" -> \"shared\";") != std::string::npos);
+  CHECK(out.find("\"b\" -> \"shared\";") != std::string::npos);
+  CHECK(out.find("output: (None, 3)") != std::string::npos);
+  for (const char* cmd : {"summary", "predict", "convert", "graph"}) {
+    std::tie(rc, out) = cli(std::string(cmd) + " --help");
+    CHECK(rc == 0);
+    CHECK(out.find(std::string("usage: strata ") + cmd) != std::string::npos);
+  }
+  std::tie(rc, out) = cli("--help");
+  CHECK((rc == 0 && out.find("commands:") != std::string::npos));
+}
+
+TEST_CASE("strata predict runs a TF.js model on .npy inputs", "[cli]") {
+  const std::string model = fixture("tfjs/from_tfjs/two_heads");
+  // the inputs and TF.js's outputs recorded with the fixture
+  std::ifstream f(model + "/io.json");
+  const Config io = Config::parse(std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>()));
+  auto tensor = [](const Config& c) {
+    std::vector<double> v;
+    for (const Config& x : c.at("data").items()) v.push_back(x.as_double());
+    return Tensor::from_vector(v, shape_from_config(c.at("shape")));
+  };
+  io::save_npy(temp_path("a.npy"), tensor(io.at("inputs")[std::size_t(0)]));
+  io::save_npy(temp_path("b.npy"), tensor(io.at("inputs")[std::size_t(1)]));
+  const std::string out_dir = temp_path("predicted");
+  auto [rc, out] = cli("predict " + model + " --input " + temp_path("a.npy") + " --input " + temp_path("b.npy") +
+                       " --output-dir " + out_dir + " --batch-size 2");
+  INFO(out);
+  REQUIRE(rc == 0);
+  for (std::size_t k = 0; k < 2; ++k)
+    CHECK(allclose(io::load_npy(out_dir + "/output_" + std::to_string(k) + ".npy"), tensor(io.at("outputs")[k]), 1e-4,
+                   1e-5));
+}
+
+TEST_CASE("strata convert between TF.js and .strata", "[cli]") {
+  const std::string model = fixture("tfjs/from_tfjs/cnn/model.json");
+  const std::string archive = temp_path("cnn.strata"), folder = temp_path("cnn_again");
+  auto [rc, out] = cli("convert " + model + " " + archive);
+  INFO(out);
+  REQUIRE(rc == 0);
+  std::tie(rc, out) = cli("convert " + archive + " " + folder);
+  REQUIRE(rc == 0);
+  const auto a = io::load_model(model), b = io::load_model(archive), c = io::load_model(folder);
+  const Tensor x = Tensor::random_normal({2, 10, 10, 3});
+  CHECK(allclose(b->predict(x), a->predict(x), 0, 0));
+  CHECK(allclose(c->predict(x), a->predict(x), 0, 0));
+}
+
+TEST_CASE("strata reports bad input in one line with a non-zero exit", "[cli][errors]") {
+  auto [rc, out] = cli("");
+  CHECK(rc == 2);
+  std::tie(rc, out) = cli("frobnicate x");
+  CHECK((rc == 2 && lines(out) == 1 && out.find("frobnicate") != std::string::npos));
+  std::tie(rc, out) = cli("summary " + temp_path("missing.strata"));
+  CHECK((rc == 1 && lines(out) == 1 && out.find("missing.strata") != std::string::npos));
+  std::tie(rc, out) = cli("summary");
+  CHECK((rc == 2 && lines(out) == 1));
+  std::tie(rc, out) = cli("predict " + fixture("tfjs/from_tfjs/two_heads") + " --input " + temp_path("a.npy") +
+                          " --output-dir " + temp_path("p2"));
+  CHECK((rc != 0 && lines(out) == 1 && out.find("2 inputs") != std::string::npos));
+  std::tie(rc, out) = cli("predict m.strata --batch-size zero --input a.npy --output-dir d");
+  CHECK((rc == 2 && out.find("--batch-size") != std::string::npos));
+  std::ofstream(temp_path("garbage.strata")) << "not a zip at all";
+  std::tie(rc, out) = cli("graph " + temp_path("garbage.strata"));
+  CHECK((rc == 1 && lines(out) == 1 && out.find("garbage.strata") != std::string::npos));
+}
