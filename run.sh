@@ -5,6 +5,8 @@
 #   ./run.sh demo       same set-up, then run the main example
 #   ./run.sh bench      build and run the benchmarks (Google Benchmark)
 #   ./run.sh sanitize   build the tests with AddressSanitizer + UBSan in build-asan/ and run them
+#   ./run.sh fuzz [S]   build the libFuzzer targets with clang in build-fuzz/ and run each for S
+#                       seconds (default 60)
 #
 # The last line of `test` is "N passed, N failed" (Catch2 test cases plus example runs).
 set -euo pipefail
@@ -12,11 +14,13 @@ cd "$(dirname "$0")"
 
 PACKAGES=(g++ meson ninja-build pkg-config
   xtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
-  libfmt-dev nlohmann-json3-dev catch2 libbenchmark-dev zlib1g-dev libzip-dev dataset-fashion-mnist)
+  libfmt-dev nlohmann-json3-dev catch2 libbenchmark-dev zlib1g-dev libzip-dev dataset-fashion-mnist
+  python3-numpy)
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
-install_missing() {
+install_missing() {  # install_missing [extra packages...]
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "${PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -165,8 +169,32 @@ case "$cmd" in
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
     run_tests build-asan no
     ;;
+  fuzz)
+    install_missing "${FUZZ_PACKAGES[@]}"
+    seconds=${2:-60}
+    CC=clang CXX=clang++ configure build-fuzz -Dfuzzing=true -Dtests=false -Dexamples=false -Dbenchmarks=disabled \
+      -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized -Dnative=false
+    build build-fuzz
+    passed=0 failed=0
+    for target in model_json tfjs npy strata_archive; do
+      mkdir -p "build-fuzz/corpus/$target"
+      log="build-fuzz/fuzz_$target.log"
+      if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "build-fuzz/tests/fuzz/fuzz_$target" \
+        -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 -print_final_stats=1 \
+        "build-fuzz/corpus/$target" "tests/fuzz/corpus/$target" >"$log" 2>&1; then
+        echo "fuzz $target: ok ($(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}') runs in ${seconds}s)"
+        passed=$((passed + 1))
+      else
+        echo "fuzz $target: FAILED (see $log)"
+        grep -E 'ERROR|SUMMARY|uncaught|==[0-9]+==' "$log" | head -n 5
+        failed=$((failed + 1))
+      fi
+    done
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    ;;
   *)
-    echo "usage: ./run.sh {test|demo|bench|sanitize}"
+    echo "usage: ./run.sh {test|demo|bench|sanitize|fuzz}"
     exit 2
     ;;
 esac

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "detail/dispatch.hpp"
 #include "detail/errors.hpp"
@@ -32,6 +33,10 @@ std::uint64_t next_tensor_id() noexcept {
   return counter.fetch_add(1, std::memory_order_relaxed);
 }
 
+namespace {
+std::atomic<std::uint64_t> g_max_tensor_bytes{std::uint64_t(1) << 36};  // 64 GiB
+}  // namespace
+
 Tensor make_tensor(const Shape& shape, DType dtype) {
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
@@ -39,9 +44,16 @@ Tensor make_tensor(const Shape& shape, DType dtype) {
   std::int64_t n = 1;
   for (auto d : shape) {
     if (d < 0) raise<ShapeError>("cannot make a tensor of shape {}: dimensions must be known and non-negative", shape);
+    if (d != 0 && n > std::numeric_limits<std::int64_t>::max() / d)
+      raise<ValueError>("cannot make a tensor of shape {}: its size overflows", shape);
     n *= d;
   }
   impl->numel = n;
+  const std::uint64_t wanted = static_cast<std::uint64_t>(n);
+  if (wanted > max_tensor_bytes() / dtype_size(dtype))
+    raise<ValueError>("cannot make a tensor of shape {} ({} elements of {}): larger than the limit of {} bytes "
+                      "(strata::set_max_tensor_bytes)",
+                      shape, n, dtype_name(dtype), max_tensor_bytes());
   const std::size_t bytes = static_cast<std::size_t>(n) * dtype_size(dtype);
   if (bytes <= sizeof(impl->inline_buf)) {
     impl->data = impl->inline_buf;
@@ -318,5 +330,16 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
   }
   return true;
 }
+
+}  // namespace strata
+
+namespace strata {
+
+void set_max_tensor_bytes(std::uint64_t bytes) {
+  if (bytes == 0) throw ValueError("set_max_tensor_bytes: the limit must be positive");
+  detail::g_max_tensor_bytes = bytes;
+}
+
+std::uint64_t max_tensor_bytes() { return detail::g_max_tensor_bytes.load(); }
 
 }  // namespace strata

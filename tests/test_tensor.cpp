@@ -175,3 +175,15 @@ TEST_CASE("Variable holds a named mutable value and updates it in place", "[vari
   w.assign(Tensor::zeros({2}));
   CHECK_TENSOR(init, {2}, {1, 1});
 }
+
+TEST_CASE("a tensor larger than the limit throws instead of exhausting memory", "[tensor][errors]") {
+  const std::uint64_t saved = max_tensor_bytes();
+  set_max_tensor_bytes(1024);
+  CHECK_NOTHROW(Tensor::zeros({256}));  // exactly 1024 bytes
+  CHECK_THROWS_WITH(Tensor::zeros({257}), Catch::Contains("[257]") && Catch::Contains("set_max_tensor_bytes"));
+  CHECK_THROWS_AS(Tensor::ones({16, 16}, DType::float64), ValueError);
+  set_max_tensor_bytes(saved);
+  CHECK_THROWS_WITH(Tensor::zeros({std::int64_t(1) << 40, std::int64_t(1) << 40}), Catch::Contains("overflows"));
+  CHECK_THROWS_AS(set_max_tensor_bytes(0), ValueError);
+  CHECK(max_tensor_bytes() == saved);
+}

@@ -118,4 +118,10 @@ bool array_equal(const Tensor& a, const Tensor& b);
 /// |a - b| <= atol + rtol * |b| everywhere (shapes must match exactly; NaNs never match).
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
 
+/// The largest tensor strata makes, in bytes (default 64 GiB). A bigger request (a corrupt
+/// file's shape, a config asking for a billion units) throws ValueError instead of exhausting
+/// memory; loaders of untrusted files also check sizes against the data they hold.
+void set_max_tensor_bytes(std::uint64_t bytes);
+std::uint64_t max_tensor_bytes();
+
 }  // namespace strata

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -237,7 +238,9 @@ void check_manifest_path(const std::string& p, const std::string& what) {
   }
 }
 
-std::map<std::string, Tensor> read_tfjs_weights(const Config& manifest, const std::string& dir,
+using FileReader = std::function<std::string(const std::string& relative_path)>;
+
+std::map<std::string, Tensor> read_tfjs_weights(const Config& manifest, const FileReader& read,
                                                 const std::string& what) {
   std::map<std::string, Tensor> values;
   if (!manifest.is_list()) detail::raise<IOError>("'{}': weightsManifest is not a list", what);
@@ -249,8 +252,7 @@ std::map<std::string, Tensor> read_tfjs_weights(const Config& manifest, const st
     for (const Config& p : group.at("paths").items()) {
       if (!p.is_string()) detail::raise<IOError>("'{}': a weight file path is not a string", what);
       check_manifest_path(p.as_string(), what);
-      const std::string file = dir + "/" + p.as_string();
-      data += read_bounded(file);
+      data += read(p.as_string());
       if (data.size() > kMaxFileBytes) detail::raise<IOError>("'{}': the weight files are absurdly large", what);
     }
     std::size_t offset = 0;
@@ -301,10 +303,10 @@ std::map<std::string, Tensor> read_tfjs_weights(const Config& manifest, const st
   return values;
 }
 
-std::shared_ptr<Model> load_tfjs(const std::string& json_path) {
-  Config doc = parse_json(read_bounded(json_path), json_path);
+std::shared_ptr<Model> tfjs_model(const std::string& json_text, const FileReader& read, const std::string& what) {
+  Config doc = parse_json(json_text, what);
   if (!doc.is_object() || !doc.contains("modelTopology"))
-    detail::raise<IOError>("'{}': not a TensorFlow.js layers model (no modelTopology)", json_path);
+    detail::raise<IOError>("'{}': not a TensorFlow.js layers model (no modelTopology)", what);
   Config topology = doc.at("modelTopology");
   if (topology.is_object() && topology.contains("model_config")) topology = topology.at("model_config");
   from_tfjs_defaults(topology);
@@ -312,11 +314,19 @@ std::shared_ptr<Model> load_tfjs(const std::string& json_path) {
   try {
     model = models::model_from_config(topology);
   } catch (const ValueError& e) {
-    detail::raise<ValueError>("'{}': {}", json_path, e.what());
+    detail::raise<ValueError>("'{}': {}", what, e.what());
   }
-  if (doc.contains("weightsManifest"))
-    assign_named(*model, read_tfjs_weights(doc.at("weightsManifest"), parent_of(json_path), json_path), json_path);
+  if (doc.contains("weightsManifest")) assign_named(*model, read_tfjs_weights(doc.at("weightsManifest"), read, what), what);
   return model;
+}
+
+FileReader folder_reader(const std::string& json_path) {
+  const std::string dir = parent_of(json_path);
+  return [dir](const std::string& p) { return read_bounded(dir + "/" + p); };
+}
+
+std::shared_ptr<Model> load_tfjs(const std::string& json_path) {
+  return tfjs_model(read_bounded(json_path), folder_reader(json_path), json_path);
 }
 
 // ---- .strata ------------------------------------------------------------------------------------------------------
@@ -365,10 +375,10 @@ struct StrataArchive {
   std::vector<std::pair<std::string, Tensor>> optimizer;
 };
 
-StrataArchive read_strata(const std::string& path) {
+StrataArchive read_strata_bytes(std::string_view bytes, const std::string& path) {
   StrataArchive a;
   bool has_config = false, has_meta = false;
-  for (detail::ZipEntry& e : detail::zip_read(read_bounded(path), path)) {
+  for (detail::ZipEntry& e : detail::zip_read(bytes, path)) {
     if (e.name == "config.json") {
       a.config = parse_json(e.data, path + ":config.json");
       has_config = true;
@@ -381,9 +391,22 @@ StrataArchive read_strata(const std::string& path) {
       a.optimizer.emplace_back(e.name.substr(10, e.name.size() - 14), npy_from_bytes(e.data, path + ":" + e.name));
     }
   }
-  if (!has_config || !has_meta || a.meta.get_string("format", "") != "strata")
+  if (!has_config || !has_meta || !a.meta.is_object() || a.meta.get_string("format", "") != "strata")
     detail::raise<IOError>("'{}': not a strata model archive (config.json or metadata.json missing)", path);
   return a;
+}
+
+StrataArchive read_strata(const std::string& path) { return read_strata_bytes(read_bounded(path), path); }
+
+std::shared_ptr<Model> strata_model(const StrataArchive& a, const std::string& path) {
+  std::shared_ptr<Model> model;
+  try {
+    model = models::model_from_config(a.config);
+  } catch (const ValueError& e) {
+    detail::raise<ValueError>("'{}': {}", path, e.what());
+  }
+  assign_named(*model, a.weights, path);
+  return model;
 }
 
 /// Restores a compiled model's optimizer slots saved under the weights' saved names.
@@ -440,15 +463,23 @@ void save_model(const Model& model, const std::string& path, Format format) {
 std::shared_ptr<Model> load_model(const std::string& path) {
   if (ends_with(path, ".json") || is_directory(path))
     return load_tfjs(is_directory(path) ? path + "/model.json" : path);
-  const StrataArchive a = read_strata(path);
-  std::shared_ptr<Model> model;
-  try {
-    model = models::model_from_config(a.config);
-  } catch (const ValueError& e) {
-    detail::raise<ValueError>("'{}': {}", path, e.what());
-  }
-  assign_named(*model, a.weights, path);
-  return model;
+  return strata_model(read_strata(path), path);
+}
+
+std::shared_ptr<Model> load_tfjs_from_memory(const std::string& model_json,
+                                             const std::map<std::string, std::string>& files, const std::string& what) {
+  return tfjs_model(
+      model_json,
+      [&](const std::string& p) {
+        auto it = files.find(p);
+        if (it == files.end()) detail::raise<IOError>("'{}': the manifest names '{}', which was not given", what, p);
+        return it->second;
+      },
+      what);
+}
+
+std::shared_ptr<Model> load_strata_from_memory(std::string_view bytes, const std::string& what) {
+  return strata_model(read_strata_bytes(bytes, what), what);
 }
 
 void save_weights(const Model& model, const std::string& path) {
@@ -472,7 +503,7 @@ void load_weights(Model& model, const std::string& path) {
     const Config doc = parse_json(read_bounded(json_path), json_path);
     if (!doc.is_object() || !doc.contains("weightsManifest"))
       detail::raise<IOError>("'{}': no weightsManifest", json_path);
-    assign_named(model, read_tfjs_weights(doc.at("weightsManifest"), parent_of(json_path), json_path), json_path);
+    assign_named(model, read_tfjs_weights(doc.at("weightsManifest"), folder_reader(json_path), json_path), json_path);
     return;
   }
   const StrataArchive a = read_strata(path);

@@ -43,7 +43,8 @@ void History::on_train_begin(Logs&) {}
 void History::on_epoch_end(int epoch, Logs& logs) {
   epochs_.push_back(epoch);
   for (const auto& [k, v] : logs.items()) {
-    auto it = std::find_if(series_.begin(), series_.end(), [&](const auto& s) { return s.first == k; });
+    const std::string& key = k;  // (a structured binding cannot be captured in C++17)
+    auto it = std::find_if(series_.begin(), series_.end(), [&](const auto& s) { return s.first == key; });
     if (it == series_.end()) {
       series_.emplace_back(k, std::vector<double>(epochs_.size() - 1, std::nan("")));
       it = series_.end() - 1;

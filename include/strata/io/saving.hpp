@@ -17,8 +17,10 @@
 /// leaves the previous model loadable. Every loader treats its input as untrusted: a truncated
 /// file, a bad manifest (a path leaving the folder, a shape the data does not hold), or weights
 /// that do not match the model throw IOError or ValueError naming the file and the problem.
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,6 +40,13 @@ enum class Format {
 void save_model(const models::Model& model, const std::string& path, Format format = Format::automatic);
 /// A model saved by save_model, TensorFlow.js (model.json) or Keras's JSON + weights.
 std::shared_ptr<models::Model> load_model(const std::string& path);
+
+/// The same loaders on bytes in memory (models embedded in a program; the fuzzers use them):
+/// a TF.js model.json text with the files its manifest names, and a .strata archive.
+std::shared_ptr<models::Model> load_tfjs_from_memory(const std::string& model_json,
+                                                     const std::map<std::string, std::string>& files,
+                                                     const std::string& what = "<memory>");
+std::shared_ptr<models::Model> load_strata_from_memory(std::string_view bytes, const std::string& what = "<memory>");
 
 /// The model's weights under the names Keras and TensorFlow.js give them ("dense/kernel",
 /// "bidirectional/forward_lstm/kernel", "time_distributed/kernel"), in the model's order.

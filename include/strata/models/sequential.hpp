@@ -34,6 +34,7 @@ class Sequential : public Model {
   Config get_config() const override;
 
  protected:
+  using Model::build;  // the multi-input form stays reachable
   bool summary_shows_connections() const override { return false; }
   std::vector<std::shared_ptr<Layer>> summary_layers() const override { return stack_; }
 
