@@ -14,8 +14,8 @@ cd "$(dirname "$0")"
 
 PACKAGES=(g++ meson ninja-build pkg-config
   xtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
-  libfmt-dev nlohmann-json3-dev catch2 libbenchmark-dev zlib1g-dev libzip-dev dataset-fashion-mnist
-  python3-numpy)
+  libfmt-dev nlohmann-json3-dev catch2 libbenchmark-dev zlib1g-dev libzip-dev libhdf5-dev dataset-fashion-mnist
+  python3-numpy python3-h5py)
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 install_missing() {  # install_missing [extra packages...]
@@ -176,11 +176,12 @@ case "$cmd" in
       -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized -Dnative=false
     build build-fuzz
     passed=0 failed=0
-    for target in model_json tfjs npy strata_archive; do
-      mkdir -p "build-fuzz/corpus/$target"
+    for target in model_json tfjs npy strata_archive weights_h5; do
+      mkdir -p "build-fuzz/corpus/$target" build-fuzz/artifacts
       log="build-fuzz/fuzz_$target.log"
       if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "build-fuzz/tests/fuzz/fuzz_$target" \
         -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 -print_final_stats=1 \
+        -artifact_prefix="build-fuzz/artifacts/$target-" \
         "build-fuzz/corpus/$target" "tests/fuzz/corpus/$target" >"$log" 2>&1; then
         echo "fuzz $target: ok ($(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}') runs in ${seconds}s)"
         passed=$((passed + 1))

@@ -5,7 +5,7 @@
 //   strata convert IN OUT
 //   strata graph FILE [--no-shapes] > model.dot
 //
-// FILE is a .strata archive, a TensorFlow.js folder or its model.json. Errors print one line
+// FILE is a .strata archive, a Keras 3 .keras file, a TensorFlow.js folder or its model.json. Errors print one line
 // on stderr and exit with status 1 (2 for a wrong command line).
 #include <sys/stat.h>
 
@@ -28,10 +28,10 @@ constexpr const char* kUsage =
     "  summary FILE                  print the model's summary table\n"
     "  predict FILE --input X.npy [--input Y.npy ...] --output-dir DIR [--batch-size N]\n"
     "                                run the model; writes DIR/output_0.npy, output_1.npy, ...\n"
-    "  convert IN OUT                convert between .strata and TensorFlow.js (a folder or .../model.json)\n"
+    "  convert IN OUT                convert between .keras, .strata and TensorFlow.js (a folder or .../model.json)\n"
     "  graph FILE [--no-shapes]      print the model as a Graphviz graph (strata graph m.strata | dot -Tpng)\n"
     "\n"
-    "FILE: a .strata archive, or a TensorFlow.js model (its folder or model.json).\n"
+    "FILE: a .strata archive, a Keras 3 .keras file, or a TensorFlow.js model (its folder or model.json).\n"
     "Run 'strata <command> --help' for a command's help.\n";
 
 struct UsageError : std::runtime_error {
@@ -84,7 +84,7 @@ int graph(const std::vector<std::string>& args) {
 int convert(const std::vector<std::string>& args) {
   if (wants_help(args)) {
     std::cout << "usage: strata convert IN OUT\n"
-                 "  IN, OUT: a .strata archive, or a TensorFlow.js folder (or .../model.json)\n";
+                 "  IN, OUT: a .strata archive, a Keras 3 .keras file, or a TensorFlow.js folder (or .../model.json)\n";
     return 0;
   }
   need_positional(args, 2, "convert");

@@ -14,6 +14,7 @@
 #include "detail/errors.hpp"
 #include "detail/fileio.hpp"
 #include "detail/tensor_impl.hpp"
+#include "io/keras.hpp"
 #include "io/zip.hpp"
 #include "strata/models/saving.hpp"
 #include "strata/ops.hpp"
@@ -438,10 +439,12 @@ void restore_optimizer(Model& model, const StrataArchive& a, const std::string& 
 Format format_of(const std::string& path, Format f) {
   if (f != Format::automatic) return f;
   if (ends_with(path, ".strata")) return Format::strata;
+  if (ends_with(path, ".keras")) return Format::keras;
   if (ends_with(path, ".json") || ends_with(path, "/") || is_directory(path)) return Format::tfjs;
   if (last_component(path).find('.') == std::string::npos) return Format::tfjs;  // a folder to create
   detail::raise<ValueError>(
-      "cannot tell the format of '{}': use a .strata file, or a folder (or .../model.json) for TensorFlow.js", path);
+      "cannot tell the format of '{}': use a .strata or .keras file, or a folder (or .../model.json) for TensorFlow.js",
+      path);
 }
 
 }  // namespace
@@ -456,6 +459,7 @@ std::vector<std::pair<std::string, Variable>> named_weights(const Model& model) 
 void save_model(const Model& model, const std::string& path, Format format) {
   switch (format_of(path, format)) {
     case Format::tfjs: save_tfjs(model, path); return;
+    case Format::keras: detail::write_file_atomic(path, keras::keras_archive(model, path)); return;
     default: detail::write_file_atomic(path, detail::zip_write(strata_entries(model, nullptr), false, path)); return;
   }
 }
@@ -463,6 +467,7 @@ void save_model(const Model& model, const std::string& path, Format format) {
 std::shared_ptr<Model> load_model(const std::string& path) {
   if (ends_with(path, ".json") || is_directory(path))
     return load_tfjs(is_directory(path) ? path + "/model.json" : path);
+  if (ends_with(path, ".keras")) return keras::load_keras(read_bounded(path), path);
   return strata_model(read_strata(path), path);
 }
 
@@ -482,16 +487,29 @@ std::shared_ptr<Model> load_strata_from_memory(std::string_view bytes, const std
   return strata_model(read_strata_bytes(bytes, what), what);
 }
 
+std::shared_ptr<Model> load_keras_from_memory(std::string_view bytes, const std::string& what) {
+  return keras::load_keras(bytes, what);
+}
+
+void load_weights_h5_from_memory(Model& model, std::string_view bytes, const std::string& what) {
+  keras::load_weights_h5(model, bytes, what);
+}
+
 void save_weights(const Model& model, const std::string& path) {
   if (ends_with(path, ".strata")) return save_model(model, path, Format::strata);
+  if (ends_with(path, ".h5")) return detail::write_file_atomic(path, keras::weights_h5(model, path));
   if (!ends_with(path, ".npz"))
-    detail::raise<ValueError>("save_weights '{}': use a .npz file (or .strata for weights with optimizer state)", path);
+    detail::raise<ValueError>(
+        "save_weights '{}': use a .weights.h5 (Keras 3) or .npz file (or .strata for weights with optimizer state)",
+        path);
   NamedTensors arrays;
   for (const auto& [name, var] : named_weights(model)) arrays.emplace_back(name, var.value());
   save_npz(path, arrays);
 }
 
 void load_weights(Model& model, const std::string& path) {
+  if (ends_with(path, ".h5")) return keras::load_weights_h5(model, read_bounded(path), path);
+  if (ends_with(path, ".keras")) return keras::load_keras_weights(model, read_bounded(path), path);
   if (ends_with(path, ".npz")) {
     std::map<std::string, Tensor> values;
     for (auto& [name, t] : load_npz(path)) values[name] = t;

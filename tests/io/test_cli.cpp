@@ -58,18 +58,26 @@ TEST_CASE("strata predict runs a TF.js model on .npy inputs", "[cli]") {
                    1e-5));
 }
 
-TEST_CASE("strata convert between TF.js and .strata", "[cli]") {
+TEST_CASE("strata convert between TF.js, .keras and .strata", "[cli]") {
   const std::string model = fixture("tfjs/from_tfjs/cnn/model.json");
-  const std::string archive = temp_path("cnn.strata"), folder = temp_path("cnn_again");
+  const std::string archive = temp_path("cnn.strata"), keras = temp_path("cnn.keras"),
+                    folder = temp_path("cnn_again");
   auto [rc, out] = cli("convert " + model + " " + archive);
   INFO(out);
   REQUIRE(rc == 0);
-  std::tie(rc, out) = cli("convert " + archive + " " + folder);
+  std::tie(rc, out) = cli("convert " + archive + " " + keras);
   REQUIRE(rc == 0);
-  const auto a = io::load_model(model), b = io::load_model(archive), c = io::load_model(folder);
+  std::tie(rc, out) = cli("convert " + keras + " " + folder);
+  REQUIRE(rc == 0);
+  const auto a = io::load_model(model), b = io::load_model(archive), k = io::load_model(keras),
+             c = io::load_model(folder);
   const Tensor x = Tensor::random_normal({2, 10, 10, 3});
   CHECK(allclose(b->predict(x), a->predict(x), 0, 0));
+  CHECK(allclose(k->predict(x), a->predict(x), 0, 0));
   CHECK(allclose(c->predict(x), a->predict(x), 0, 0));
+  std::tie(rc, out) = cli("summary " + fixture("keras/branch.keras"));
+  CHECK(rc == 0);
+  CHECK(out == io::load_model(fixture("keras/branch.keras"))->summary());
 }
 
 TEST_CASE("strata reports bad input in one line with a non-zero exit", "[cli][errors]") {

@@ -1,7 +1,8 @@
 #pragma once
-/// Saving and loading whole models, in three formats:
+/// Saving and loading whole models, in four formats:
 ///
 ///   model.save("run.strata");               // strata's archive: Keras JSON + weights (+ optimizer)
+///   model.save("m.keras");                  // Keras 3: config.json + model.weights.h5 in a zip
 ///   io::save_model(model, "web/", io::Format::tfjs);   // TensorFlow.js: web/model.json + shards
 ///   auto m = io::load_model("web/model.json");          // or "run.strata"
 ///   model.save_weights("w.npz");  model.load_weights("w.npz");
@@ -10,6 +11,8 @@
 ///   weights/<name>.npy and, for a compiled model, the optimizer state as optimizer/<slot>.npy
 ///   (readable from Python with zipfile and numpy). Loading a .strata file into a compiled model
 ///   with load_weights also restores the optimizer state, so training resumes exactly.
+/// - `.keras` / `.weights.h5`: Keras 3's files, weights in HDF5 at Keras's object paths
+///   ("layers/dense/vars/0"); HDF5 (libhdf5) is loaded on first use.
 /// - TensorFlow.js layers models: model.json (modelTopology, weightsManifest) and weight shards,
 ///   as tf.loadLayersModel reads them and model.save writes them. Weights are matched by name.
 ///
@@ -34,6 +37,7 @@ enum class Format {
   automatic,  ///< from the path: .strata, .keras, or a TF.js folder / model.json
   strata,
   tfjs,
+  keras,  ///< Keras 3's .keras archive
 };
 
 /// Architecture and weights (and the optimizer state of a compiled model, .strata only).
@@ -47,13 +51,18 @@ std::shared_ptr<models::Model> load_tfjs_from_memory(const std::string& model_js
                                                      const std::map<std::string, std::string>& files,
                                                      const std::string& what = "<memory>");
 std::shared_ptr<models::Model> load_strata_from_memory(std::string_view bytes, const std::string& what = "<memory>");
+/// A .keras archive in memory, and a .weights.h5 file in memory loaded into `model`.
+std::shared_ptr<models::Model> load_keras_from_memory(std::string_view bytes, const std::string& what = "<memory>");
+void load_weights_h5_from_memory(models::Model& model, std::string_view bytes, const std::string& what = "<memory>");
 
 /// The model's weights under the names Keras and TensorFlow.js give them ("dense/kernel",
 /// "bidirectional/forward_lstm/kernel", "time_distributed/kernel"), in the model's order.
 std::vector<std::pair<std::string, Variable>> named_weights(const models::Model& model);
 
-/// Weights only: .npz (name -> array) or .strata (the weights of a saved model, plus its
-/// optimizer state when `model` is compiled). Names and shapes must match the model.
+/// Weights only: .weights.h5 (Keras 3's layout: Keras's model.load_weights reads it), .npz
+/// (name -> array) or .strata (the weights of a saved model, plus its optimizer state when
+/// `model` is compiled). load_weights also takes a .keras archive. Names (for .h5, Keras's
+/// object paths) and shapes must match the model.
 void save_weights(const models::Model& model, const std::string& path);
 void load_weights(models::Model& model, const std::string& path);
 

@@ -1,0 +1,570 @@
+// HDF5 through the C library, loaded with dlopen on first use (see h5.hpp). Every call holds one
+// process-wide lock: Debian's serial HDF5 is not thread-safe.
+#include "io/h5.hpp"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "detail/errors.hpp"
+#include "detail/tensor_impl.hpp"
+
+namespace strata::detail::h5 {
+
+namespace {
+
+/// The functions and global type ids strata uses, resolved from the loaded library.
+struct Api {
+#define STRATA_H5_FN(name) decltype(&::name) name = nullptr;
+  STRATA_H5_FN(H5open)
+  STRATA_H5_FN(H5get_libversion)
+  STRATA_H5_FN(H5Eset_auto2)
+  STRATA_H5_FN(H5Pcreate)
+  STRATA_H5_FN(H5Pclose)
+  STRATA_H5_FN(H5Pset_fapl_core)
+  STRATA_H5_FN(H5Pset_file_image)
+  STRATA_H5_FN(H5Fcreate)
+  STRATA_H5_FN(H5Fopen)
+  STRATA_H5_FN(H5Fclose)
+  STRATA_H5_FN(H5Fflush)
+  STRATA_H5_FN(H5Fget_file_image)
+  STRATA_H5_FN(H5Gcreate2)
+  STRATA_H5_FN(H5Gopen2)
+  STRATA_H5_FN(H5Gclose)
+  STRATA_H5_FN(H5Gget_info)
+  STRATA_H5_FN(H5Lexists)
+  STRATA_H5_FN(H5Lget_name_by_idx)
+  STRATA_H5_FN(H5Lget_info)
+  STRATA_H5_FN(H5Dget_create_plist)
+  STRATA_H5_FN(H5Pget_layout)
+  STRATA_H5_FN(H5Pget_external_count)
+  STRATA_H5_FN(H5Oopen)
+  STRATA_H5_FN(H5Oclose)
+  STRATA_H5_FN(H5Iget_type)
+  STRATA_H5_FN(H5Screate)
+  STRATA_H5_FN(H5Screate_simple)
+  STRATA_H5_FN(H5Sclose)
+  STRATA_H5_FN(H5Sget_simple_extent_type)
+  STRATA_H5_FN(H5Sget_simple_extent_ndims)
+  STRATA_H5_FN(H5Sget_simple_extent_dims)
+  STRATA_H5_FN(H5Dcreate2)
+  STRATA_H5_FN(H5Dopen2)
+  STRATA_H5_FN(H5Dclose)
+  STRATA_H5_FN(H5Dwrite)
+  STRATA_H5_FN(H5Dread)
+  STRATA_H5_FN(H5Dget_space)
+  STRATA_H5_FN(H5Dget_type)
+  STRATA_H5_FN(H5Dget_storage_size)
+  STRATA_H5_FN(H5Tclose)
+  STRATA_H5_FN(H5Tget_class)
+  STRATA_H5_FN(H5Tget_size)
+#undef STRATA_H5_FN
+  hid_t file_access = -1, native_float = -1, native_double = -1, native_int64 = -1;
+  hid_t ieee_f32le = -1, ieee_f64le = -1, std_i64le = -1;
+  std::string error;  // why the library could not be used
+};
+
+std::recursive_mutex& lock() {
+  static std::recursive_mutex m;
+  return m;
+}
+
+Api load_api() {
+  Api a;
+  static const char* const kNames[] = {"libhdf5_serial.so.103", "libhdf5.so.103", "libhdf5_serial.so", "libhdf5.so"};
+  void* h = nullptr;
+  for (const char* n : kNames)
+    if ((h = dlopen(n, RTLD_NOW | RTLD_LOCAL))) break;
+  if (!h) {
+    a.error = "cannot load the HDF5 library (libhdf5_serial.so.103); install it with: apt-get install libhdf5-103-1";
+    return a;
+  }
+  bool ok = true;
+  auto sym = [&](auto& fn, const char* name) {
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(h, name));
+    if (!fn) ok = false;
+  };
+#define STRATA_H5_SYM(name) sym(a.name, #name);
+  STRATA_H5_SYM(H5open)
+  STRATA_H5_SYM(H5get_libversion)
+  STRATA_H5_SYM(H5Eset_auto2)
+  STRATA_H5_SYM(H5Pcreate)
+  STRATA_H5_SYM(H5Pclose)
+  STRATA_H5_SYM(H5Pset_fapl_core)
+  STRATA_H5_SYM(H5Pset_file_image)
+  STRATA_H5_SYM(H5Fcreate)
+  STRATA_H5_SYM(H5Fopen)
+  STRATA_H5_SYM(H5Fclose)
+  STRATA_H5_SYM(H5Fflush)
+  STRATA_H5_SYM(H5Fget_file_image)
+  STRATA_H5_SYM(H5Gcreate2)
+  STRATA_H5_SYM(H5Gopen2)
+  STRATA_H5_SYM(H5Gclose)
+  STRATA_H5_SYM(H5Gget_info)
+  STRATA_H5_SYM(H5Lexists)
+  STRATA_H5_SYM(H5Lget_name_by_idx)
+  STRATA_H5_SYM(H5Lget_info)
+  STRATA_H5_SYM(H5Dget_create_plist)
+  STRATA_H5_SYM(H5Pget_layout)
+  STRATA_H5_SYM(H5Pget_external_count)
+  STRATA_H5_SYM(H5Oopen)
+  STRATA_H5_SYM(H5Oclose)
+  STRATA_H5_SYM(H5Iget_type)
+  STRATA_H5_SYM(H5Screate)
+  STRATA_H5_SYM(H5Screate_simple)
+  STRATA_H5_SYM(H5Sclose)
+  STRATA_H5_SYM(H5Sget_simple_extent_type)
+  STRATA_H5_SYM(H5Sget_simple_extent_ndims)
+  STRATA_H5_SYM(H5Sget_simple_extent_dims)
+  STRATA_H5_SYM(H5Dcreate2)
+  STRATA_H5_SYM(H5Dopen2)
+  STRATA_H5_SYM(H5Dclose)
+  STRATA_H5_SYM(H5Dwrite)
+  STRATA_H5_SYM(H5Dread)
+  STRATA_H5_SYM(H5Dget_space)
+  STRATA_H5_SYM(H5Dget_type)
+  STRATA_H5_SYM(H5Dget_storage_size)
+  STRATA_H5_SYM(H5Tclose)
+  STRATA_H5_SYM(H5Tget_class)
+  STRATA_H5_SYM(H5Tget_size)
+#undef STRATA_H5_SYM
+  auto var = [&](hid_t& id, const char* name) {
+    const auto* p = static_cast<const hid_t*>(dlsym(h, name));
+    if (p) id = *p;
+    else ok = false;
+  };
+  if (ok && a.H5open() < 0) ok = false;  // initialises the global ids read below
+  if (ok) {
+    var(a.file_access, "H5P_CLS_FILE_ACCESS_ID_g");
+    var(a.native_float, "H5T_NATIVE_FLOAT_g");
+    var(a.native_double, "H5T_NATIVE_DOUBLE_g");
+    var(a.native_int64, "H5T_NATIVE_INT64_g");
+    var(a.ieee_f32le, "H5T_IEEE_F32LE_g");
+    var(a.ieee_f64le, "H5T_IEEE_F64LE_g");
+    var(a.std_i64le, "H5T_STD_I64LE_g");
+  }
+  unsigned major = 0, minor = 0, release = 0;
+  if (ok) a.H5get_libversion(&major, &minor, &release);
+  if (!ok || major != 1 || minor < 10) {
+    a.error = "the HDF5 library found is not a usable HDF5 1.10 or later";
+    return a;
+  }
+  a.H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions, not stderr dumps
+  return a;
+}
+
+const Api& api(const std::string& what) {
+  static const Api a = load_api();
+  if (!a.error.empty()) detail::raise<IOError>("'{}': {}", what, a.error);
+  return a;
+}
+
+/// An HDF5 id closed on scope exit.
+class Id {
+ public:
+  Id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  ~Id() {
+    if (id_ >= 0) close_(id_);
+  }
+  Id(const Id&) = delete;
+  Id& operator=(const Id&) = delete;
+  hid_t get() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+// H5F_ACC_TRUNC and H5F_ACC_RDONLY without their macros' calls into the library.
+constexpr unsigned kAccReadOnly = 0x0000u, kAccTrunc = 0x0002u;
+
+std::string next_image_name() {
+  static std::atomic<unsigned> n{0};
+  return "strata-image-" + std::to_string(n++) + ".h5";
+}
+
+std::vector<std::string> split(const std::string& path) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start < path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    if (end > start) parts.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+}  // namespace
+
+// ---- Writer ---------------------------------------------------------------------------------------------------------
+
+struct Writer::State {
+  const Api* a = nullptr;
+  std::string what;
+  hid_t file = -1;
+  std::vector<std::string> groups;  // created so far
+};
+
+Writer::Writer(std::string what) : s_(std::make_unique<State>()) {
+  std::lock_guard<std::recursive_mutex> g(lock());
+  s_->what = std::move(what);
+  s_->a = &api(s_->what);
+  const Api& a = *s_->a;
+  Id fapl(a.H5Pcreate(a.file_access), a.H5Pclose);
+  if (!fapl.ok() || a.H5Pset_fapl_core(fapl.get(), std::size_t(1) << 20, false) < 0)
+    detail::raise<IOError>("'{}': HDF5 cannot set up an in-memory file", s_->what);
+  s_->file = a.H5Fcreate(next_image_name().c_str(), kAccTrunc, H5P_DEFAULT, fapl.get());
+  if (s_->file < 0) detail::raise<IOError>("'{}': HDF5 cannot create an in-memory file", s_->what);
+}
+
+Writer::~Writer() {
+  std::lock_guard<std::recursive_mutex> g(lock());
+  if (s_->file >= 0) s_->a->H5Fclose(s_->file);
+}
+
+void Writer::group(const std::string& path) {
+  std::lock_guard<std::recursive_mutex> g(lock());
+  const Api& a = *s_->a;
+  std::string at;
+  for (const std::string& part : split(path)) {
+    at += (at.empty() ? "" : "/") + part;
+    if (std::find(s_->groups.begin(), s_->groups.end(), at) != s_->groups.end()) continue;
+    Id grp(a.H5Gcreate2(s_->file, at.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), a.H5Gclose);
+    if (!grp.ok()) detail::raise<IOError>("'{}': HDF5 cannot create the group '{}'", s_->what, at);
+    s_->groups.push_back(at);
+  }
+}
+
+void Writer::dataset(const std::string& path, const Tensor& value) {
+  std::lock_guard<std::recursive_mutex> g(lock());
+  const Api& a = *s_->a;
+  const std::size_t slash = path.find_last_of('/');
+  if (slash != std::string::npos) group(path.substr(0, slash));
+  std::vector<hsize_t> dims;
+  for (std::int64_t d : value.shape()) dims.push_back(static_cast<hsize_t>(d));
+  Id space(dims.empty() ? a.H5Screate(H5S_SCALAR) : a.H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+           a.H5Sclose);
+  hid_t file_type = a.ieee_f32le, mem_type = a.native_float;
+  if (value.dtype() == DType::float64) file_type = a.ieee_f64le, mem_type = a.native_double;
+  if (value.dtype() == DType::int64) file_type = a.std_i64le, mem_type = a.native_int64;
+  Id ds(space.ok() ? a.H5Dcreate2(s_->file, path.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+                   : -1,
+        a.H5Dclose);
+  if (!ds.ok()) detail::raise<IOError>("'{}': HDF5 cannot create the dataset '{}'", s_->what, path);
+  if (value.size() > 0) {
+    const Tensor& c = value;
+    if (a.H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, detail::ptr<char>(c)) < 0)
+      detail::raise<IOError>("'{}': HDF5 cannot write the dataset '{}'", s_->what, path);
+  }
+}
+
+std::string Writer::finish() {
+  std::lock_guard<std::recursive_mutex> g(lock());
+  const Api& a = *s_->a;
+  if (a.H5Fflush(s_->file, H5F_SCOPE_GLOBAL) < 0) detail::raise<IOError>("'{}': HDF5 cannot flush the file", s_->what);
+  const ssize_t n = a.H5Fget_file_image(s_->file, nullptr, 0);
+  if (n < 0) detail::raise<IOError>("'{}': HDF5 cannot produce the file image", s_->what);
+  std::string bytes(static_cast<std::size_t>(n), '\0');
+  if (a.H5Fget_file_image(s_->file, bytes.data(), bytes.size()) != n)
+    detail::raise<IOError>("'{}': HDF5 cannot produce the file image", s_->what);
+  return bytes;
+}
+
+// ---- Reader ---------------------------------------------------------------------------------------------------------
+//
+// HDF5 1.10 trusts sizes written in the file: a corrupt heap size makes it allocate hundreds of
+// gigabytes and then use the failed allocation. So a file is parsed in a child process, which
+// walks every group, reads every dataset and streams them to the parent over a pipe; if HDF5
+// crashes on a corrupt file, only the child dies and the load throws IOError.
+
+namespace {
+
+constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxObjects = 100000;
+
+/// The child's side of the pipe: records "G" path (a group), "D" path dtype rank dims data (a
+/// dataset), "E" message (an error), "Z" (the end).
+class Out {
+ public:
+  explicit Out(int fd) : fd_(fd) {}
+  void bytes(const void* p, std::size_t n) {
+    const char* c = static_cast<const char*>(p);
+    while (n > 0) {
+      const ssize_t w = ::write(fd_, c, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) ::_exit(3);  // the parent stopped listening
+      c += w;
+      n -= static_cast<std::size_t>(w);
+    }
+  }
+  void u64(std::uint64_t v) { bytes(&v, 8); }
+  void str(const std::string& s) {
+    u64(s.size());
+    bytes(s.data(), s.size());
+  }
+  void tag(char t) { bytes(&t, 1); }
+
+ private:
+  int fd_;
+};
+
+Tensor read_dataset(const Api& a, hid_t file, const std::string& path, const std::string& what, std::size_t file_bytes) {
+  Id ds(a.H5Dopen2(file, path.c_str(), H5P_DEFAULT), a.H5Dclose);
+  if (!ds.ok()) detail::raise<IOError>("'{}': HDF5 cannot open the dataset '{}'", what, path);
+  {
+    Id plist(a.H5Dget_create_plist(ds.get()), a.H5Pclose);
+    if (!plist.ok() || a.H5Pget_external_count(plist.get()) != 0 || a.H5Pget_layout(plist.get()) == H5D_VIRTUAL)
+      detail::raise<IOError>("'{}': dataset '{}' keeps its data in other files, which strata does not read", what, path);
+  }
+  Id type(a.H5Dget_type(ds.get()), a.H5Tclose);
+  const H5T_class_t cls = type.ok() ? a.H5Tget_class(type.get()) : H5T_NO_CLASS;
+  const std::size_t width = type.ok() ? a.H5Tget_size(type.get()) : 0;
+  DType dtype;
+  hid_t mem_type;
+  if (cls == H5T_FLOAT && (width == 2 || width == 4)) dtype = DType::float32, mem_type = a.native_float;
+  else if (cls == H5T_FLOAT && width == 8) dtype = DType::float64, mem_type = a.native_double;
+  else if (cls == H5T_INTEGER && width >= 1 && width <= 8) dtype = DType::int64, mem_type = a.native_int64;
+  else
+    detail::raise<IOError>("'{}': dataset '{}' holds {}-byte {} values; strata reads floats and integers", what, path,
+                           width, cls == H5T_FLOAT ? "float" : cls == H5T_INTEGER ? "integer" : "non-numeric");
+  Id space(a.H5Dget_space(ds.get()), a.H5Sclose);
+  const H5S_class_t sc = space.ok() ? a.H5Sget_simple_extent_type(space.get()) : H5S_NO_CLASS;
+  if (sc != H5S_SCALAR && sc != H5S_SIMPLE) detail::raise<IOError>("'{}': dataset '{}' has no usable dataspace", what, path);
+  const int rank = sc == H5S_SCALAR ? 0 : a.H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0 || rank > 16) detail::raise<IOError>("'{}': dataset '{}' has rank {}", what, path, rank);
+  hsize_t dims[16] = {};
+  if (rank > 0 && a.H5Sget_simple_extent_dims(space.get(), dims, nullptr) != rank)
+    detail::raise<IOError>("'{}': HDF5 cannot read the shape of dataset '{}'", what, path);
+  Shape shape;
+  long double count = 1;
+  for (int i = 0; i < rank; ++i) {
+    shape.push_back(static_cast<std::int64_t>(std::min<hsize_t>(dims[i], hsize_t(1) << 62)));
+    count *= static_cast<long double>(dims[i]);
+  }
+  // A dataset may be compressed, or unwritten (fill values), so its size is not bounded by the
+  // file's; weights never compress beyond 1000x, and anything larger is refused before allocation.
+  const long double bytes = count * static_cast<long double>(dtype == DType::float32 ? 4 : 8);
+  const long double bound = std::max<long double>(1 << 20, 1000.0L * static_cast<long double>(file_bytes));
+  if (count > static_cast<long double>(std::int64_t(1) << 40) || bytes > bound ||
+      bytes > static_cast<long double>(max_tensor_bytes()))
+    detail::raise<IOError>("'{}': dataset '{}' of shape {} is absurdly large for a {}-byte file", what, path, shape,
+                           file_bytes);
+  Tensor t = detail::make_tensor(shape, dtype);
+  if (t.size() > 0 && a.H5Dread(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, detail::mut_ptr<char>(t)) < 0)
+    detail::raise<IOError>("'{}': HDF5 cannot read the dataset '{}' (truncated or corrupt)", what, path);
+  return t;
+}
+
+void walk(const Api& a, hid_t file, const std::string& path, int depth, std::size_t& objects, std::size_t file_bytes,
+          const std::string& what, Out& out) {
+  if (depth > kMaxDepth) detail::raise<IOError>("'{}': groups nest deeper than {} levels", what, kMaxDepth);
+  Id grp(a.H5Gopen2(file, path.empty() ? "/" : path.c_str(), H5P_DEFAULT), a.H5Gclose);
+  H5G_info_t info{};
+  if (!grp.ok() || a.H5Gget_info(grp.get(), &info) < 0)
+    detail::raise<IOError>("'{}': HDF5 cannot list the group '{}'", what, path.empty() ? "/" : path);
+  if (info.nlinks > kMaxObjects) detail::raise<IOError>("'{}': group '{}' has {} members", what, path, info.nlinks);
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t n = a.H5Lget_name_by_idx(grp.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    if (n <= 0 || n > 4096) detail::raise<IOError>("'{}': HDF5 cannot read a member name of '{}'", what, path);
+    std::string name(static_cast<std::size_t>(n) + 1, '\0');
+    if (a.H5Lget_name_by_idx(grp.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT) < 0)
+      detail::raise<IOError>("'{}': HDF5 cannot read a member name of '{}'", what, path);
+    name.resize(static_cast<std::size_t>(n));
+    if (name.find('/') != std::string::npos || name == "." || name == "..")
+      detail::raise<IOError>("'{}': group '{}' has a member named '{}'", what, path, name);
+    const std::string child = path.empty() ? name : path + "/" + name;
+    if (++objects > kMaxObjects) detail::raise<IOError>("'{}': more than {} objects", what, kMaxObjects);
+    H5L_info_t link{};
+    if (a.H5Lget_info(file, child.c_str(), &link, H5P_DEFAULT) < 0 || link.type != H5L_TYPE_HARD)
+      detail::raise<IOError>("'{}': '{}' is not a hard link (soft and external links are not followed)", what, child);
+    Id obj(a.H5Oopen(file, child.c_str(), H5P_DEFAULT), a.H5Oclose);
+    const H5I_type_t type = obj.ok() ? a.H5Iget_type(obj.get()) : H5I_BADID;
+    if (type == H5I_GROUP) {
+      out.tag('G');
+      out.str(child);
+      walk(a, file, child, depth + 1, objects, file_bytes, what, out);
+    } else if (type == H5I_DATASET) {
+      const Tensor t = read_dataset(a, file, child, what, file_bytes);
+      out.tag('D');
+      out.str(child);
+      out.u64(static_cast<std::uint64_t>(t.dtype()));
+      out.u64(t.rank());
+      for (std::int64_t d : t.shape()) out.u64(static_cast<std::uint64_t>(d));
+      out.bytes(detail::ptr<char>(t), static_cast<std::size_t>(t.size()) * dtype_size(t.dtype()));
+    } else if (type == H5I_BADID) {
+      detail::raise<IOError>("'{}': HDF5 cannot open '{}'", what, child);
+    }  // named datatypes are skipped
+  }
+}
+
+/// The child process: parse the image and stream what it holds.
+[[noreturn]] void child_main(const Api& a, std::string_view bytes, const std::string& what, int fd) {
+  const int null_fd = ::open("/dev/null", O_WRONLY);
+  if (null_fd >= 0) ::dup2(null_fd, 2);  // neither HDF5 nor a sanitizer report reaches the user
+  Out out(fd);
+  try {
+    Id fapl(a.H5Pcreate(a.file_access), a.H5Pclose);
+    if (!fapl.ok() || a.H5Pset_fapl_core(fapl.get(), std::size_t(1) << 20, false) < 0 ||
+        a.H5Pset_file_image(fapl.get(), const_cast<char*>(bytes.data()), bytes.size()) < 0)
+      detail::raise<IOError>("'{}': HDF5 cannot take the file's {} bytes", what, bytes.size());
+    Id file(a.H5Fopen(next_image_name().c_str(), kAccReadOnly, fapl.get()), a.H5Fclose);
+    if (!file.ok()) detail::raise<IOError>("'{}': HDF5 cannot open the file (truncated or corrupt)", what);
+    std::size_t objects = 0;
+    walk(a, file.get(), "", 0, objects, bytes.size(), what, out);
+    out.tag('Z');
+  } catch (const std::exception& e) {
+    out.tag('E');
+    out.str(e.what());
+  }
+  ::_exit(0);
+}
+
+/// Reads the child's records; `stream` came from a process that may have died midway.
+class In {
+ public:
+  In(const std::string& s, const std::string& what) : s_(s), what_(what) {}
+  bool done() const { return at_ >= s_.size(); }
+  const char* take(std::size_t n) {
+    if (n > s_.size() - at_) detail::raise<IOError>("'{}': HDF5 failed on the file (corrupt)", what_);
+    const char* p = s_.data() + at_;
+    at_ += n;
+    return p;
+  }
+  std::uint64_t u64() {
+    std::uint64_t v;
+    std::memcpy(&v, take(8), 8);
+    return v;
+  }
+  std::string str() {
+    const std::uint64_t n = u64();
+    if (n > s_.size()) take(s_.size() + 1);
+    return std::string(take(static_cast<std::size_t>(n)), static_cast<std::size_t>(n));
+  }
+  char tag() { return *take(1); }
+
+ private:
+  const std::string& s_;
+  const std::string& what_;
+  std::size_t at_ = 0;
+};
+
+}  // namespace
+
+struct Reader::State {
+  std::string what;
+  std::set<std::string> groups{""};
+  std::map<std::string, Tensor> datasets;
+};
+
+Reader::Reader(std::string_view bytes, std::string what) : s_(std::make_unique<State>()) {
+  s_->what = std::move(what);
+  const std::string& w = s_->what;
+  static const char kMagic[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+  if (bytes.size() < 8 || std::memcmp(bytes.data(), kMagic, 8) != 0)
+    detail::raise<IOError>("'{}': not an HDF5 file (no HDF5 signature)", w);
+  std::lock_guard<std::recursive_mutex> g(lock());
+  const Api& a = api(w);
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) detail::raise<IOError>("'{}': cannot create a pipe: {}", w, std::strerror(errno));
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    detail::raise<IOError>("'{}': cannot start the HDF5 reader process: {}", w, std::strerror(errno));
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    child_main(a, bytes, w, fds[1]);
+  }
+  ::close(fds[1]);
+  const std::size_t limit = 1000 * bytes.size() + (std::size_t(64) << 20);
+  std::string stream;
+  char buf[1 << 16];
+  bool too_much = false;
+  for (;;) {
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    stream.append(buf, static_cast<std::size_t>(n));
+    if (stream.size() > limit) {
+      too_much = true;
+      ::kill(pid, SIGKILL);
+      break;
+    }
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (too_much) detail::raise<IOError>("'{}': the file holds more than {} bytes of data", w, limit);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    detail::raise<IOError>("'{}': HDF5 failed on the file (corrupt; the HDF5 library crashed{})", w,
+                           WIFSIGNALED(status) ? " with signal " + std::to_string(WTERMSIG(status)) : std::string());
+  In in(stream, w);
+  for (;;) {
+    const char t = in.tag();
+    if (t == 'Z') break;
+    if (t == 'E') detail::raise<IOError>("{}", in.str());
+    const std::string path = in.str();
+    if (t == 'G') {
+      s_->groups.insert(path);
+    } else if (t == 'D') {
+      const std::uint64_t code = in.u64(), rank = in.u64();
+      if (rank > 16 || code > static_cast<std::uint64_t>(DType::int64)) in.take(stream.size() + 1);
+      Shape shape;
+      for (std::uint64_t i = 0; i < rank; ++i) shape.push_back(static_cast<std::int64_t>(in.u64()));
+      const DType dtype = static_cast<DType>(code);
+      const long double n = static_cast<long double>(shape.num_elements()) * dtype_size(dtype);
+      if (n > static_cast<long double>(stream.size())) in.take(stream.size() + 1);
+      Tensor value = detail::make_tensor(shape, dtype);
+      const std::size_t len = static_cast<std::size_t>(value.size()) * dtype_size(dtype);
+      std::memcpy(detail::mut_ptr<char>(value), in.take(len), len);
+      s_->datasets[path] = value;
+    } else {
+      in.take(stream.size() + 1);
+    }
+  }
+}
+
+Reader::~Reader() = default;
+
+bool Reader::is_group(const std::string& path) const { return s_->groups.count(path) > 0; }
+
+bool Reader::is_dataset(const std::string& path) const { return s_->datasets.count(path) > 0; }
+
+std::vector<std::string> Reader::members(const std::string& path) const {
+  if (!is_group(path)) detail::raise<IOError>("'{}': no group '{}' in the HDF5 file", s_->what, path);
+  std::vector<std::string> names;
+  const std::string prefix = path.empty() ? "" : path + "/";
+  auto direct = [&](const std::string& p) {
+    return p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0 &&
+           p.find('/', prefix.size()) == std::string::npos;
+  };
+  for (const auto& g : s_->groups)
+    if (direct(g)) names.push_back(g.substr(prefix.size()));
+  for (const auto& [d, t] : s_->datasets)
+    if (direct(d)) names.push_back(d.substr(prefix.size()));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Tensor Reader::read(const std::string& path) const {
+  auto it = s_->datasets.find(path);
+  if (it == s_->datasets.end()) detail::raise<IOError>("'{}': no dataset '{}' in the HDF5 file", s_->what, path);
+  return it->second;
+}
+
+}  // namespace strata::detail::h5

@@ -1,0 +1,311 @@
+// Keras 3 weight files (.weights.h5) and model archives (.keras).
+//
+// Keras 3 stores each object's variables at the object's path in the model's attribute tree:
+// the model's own at "vars", a layer's at "layers/<snake class name>[_<n>]/vars/<i>" (layers in
+// the order of model.layers; the n-th layer of one class gets "_n"), an RNN's at
+// ".../lstm/cell/vars/<i>", Bidirectional's at ".../forward_layer/cell/vars/<i>" and
+// ".../backward_layer/...", TimeDistributed's at ".../layer/vars/<i>", MultiHeadAttention's
+// at ".../_query_dense/vars/<i>" (and _key_dense, _value_dense, _output_dense), nested models'
+// at ".../functional/layers/...". Within a "vars" group, datasets "0", "1", ... hold the
+// layer's trainable then non-trainable variables in creation order.
+#include "io/keras.hpp"
+
+#include <ctime>
+#include <functional>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "detail/errors.hpp"
+#include "io/h5.hpp"
+#include "io/zip.hpp"
+#include "layers/node.hpp"
+#include "strata/config.hpp"
+#include "strata/layers/attention.hpp"
+#include "strata/layers/recurrent.hpp"
+#include "strata/models/saving.hpp"
+#include "strata/models/sequential.hpp"
+#include "strata/ops.hpp"
+#include "strata/version.hpp"
+
+namespace strata::io::keras {
+
+using layers::Layer;
+using models::Model;
+
+namespace {
+
+/// A functional model's layers in Keras's order: by decreasing depth from the outputs, ties in
+/// the order a depth-first walk from the outputs first meets them (Keras's map_graph).
+std::vector<std::shared_ptr<Layer>> keras_layer_order(const Model& m) {
+  if (dynamic_cast<const models::Sequential*>(&m) || !m.is_graph_network()) return m.layers();
+  using detail::Node;
+  std::unordered_map<const Layer*, int> index;
+  std::vector<const Node*> post;
+  std::set<const Node*> finished, inputs;
+  for (const KerasTensor& t : m.inputs()) inputs.insert(t.node().get());
+  std::function<void(const KerasTensor&)> visit = [&](const KerasTensor& t) {
+    const Node* n = t.node().get();
+    if (finished.count(n)) return;
+    index.emplace(n->layer.get(), static_cast<int>(index.size()));
+    if (!n->is_input && !inputs.count(n))
+      for (const KerasTensor& in : n->inputs) visit(in);
+    finished.insert(n);
+    post.push_back(n);
+  };
+  for (const KerasTensor& t : m.outputs()) visit(t);
+  std::unordered_map<const Node*, int> node_depth;
+  std::unordered_map<const Layer*, int> layer_depth;
+  for (auto it = post.rbegin(); it != post.rend(); ++it) {
+    const Node* n = *it;
+    int depth = node_depth[n];
+    if (auto d = layer_depth.find(n->layer.get()); d != layer_depth.end()) depth = std::max(depth, d->second);
+    layer_depth[n->layer.get()] = depth;
+    node_depth[n] = depth;
+    if (!n->is_input && !inputs.count(n))
+      for (const KerasTensor& in : n->inputs) {
+        int& parent = node_depth[in.node().get()];
+        parent = std::max(parent, depth + 1);
+      }
+  }
+  for (const KerasTensor& t : m.inputs())
+    if (!layer_depth.count(t.node()->layer.get())) {
+      layer_depth[t.node()->layer.get()] = 0;
+      index[t.node()->layer.get()] = -1;
+    }
+  std::vector<std::shared_ptr<Layer>> order = m.layers();
+  std::stable_sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    const int da = layer_depth.count(a.get()) ? layer_depth.at(a.get()) : 0;
+    const int db = layer_depth.count(b.get()) ? layer_depth.at(b.get()) : 0;
+    if (da != db) return da > db;
+    const int ia = index.count(a.get()) ? index.at(a.get()) : 0;
+    const int ib = index.count(b.get()) ? index.at(b.get()) : 0;
+    return ia < ib;
+  });
+  return order;
+}
+
+std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "/" + b; }
+
+using Paths = std::vector<std::pair<std::string, Variable>>;
+
+/// The vars group at `path` holding `vars` (an empty group when there are none).
+void add_vars(const std::string& path, const std::vector<Variable>& vars, Paths& out) {
+  const std::string group = join(path, "vars");
+  if (vars.empty()) out.emplace_back(group, Variable());
+  for (std::size_t i = 0; i < vars.size(); ++i) out.emplace_back(group + "/" + std::to_string(i), vars[i]);
+}
+
+void walk(const Layer& l, const std::string& path, Paths& out, std::set<const Layer*>& visited) {
+  if (!visited.insert(&l).second) return;
+  if (const auto* m = dynamic_cast<const Model*>(&l)) {
+    add_vars(path, {}, out);
+    std::map<std::string, int> used;
+    for (const auto& sub : keras_layer_order(*m)) {
+      std::string name = layers::to_snake_case(sub->class_name());
+      const auto [it, fresh] = used.emplace(name, 0);
+      if (!fresh) name += "_" + std::to_string(++it->second);
+      walk(*sub, join(path, "layers/" + name), out, visited);
+    }
+    return;
+  }
+  if (const auto* rnn = dynamic_cast<const layers::RNN*>(&l)) {
+    add_vars(path, {}, out);
+    add_vars(join(path, "cell"), rnn->weights(), out);
+    return;
+  }
+  if (const auto* bi = dynamic_cast<const layers::Bidirectional*>(&l)) {
+    add_vars(path, {}, out);
+    walk(*bi->backward_layer, join(path, "backward_layer"), out, visited);
+    walk(*bi->forward_layer, join(path, "forward_layer"), out, visited);
+    return;
+  }
+  if (const auto* td = dynamic_cast<const layers::TimeDistributed*>(&l)) {
+    add_vars(path, {}, out);
+    walk(*td->layer, join(path, "layer"), out, visited);
+    return;
+  }
+  if (const auto* mha = dynamic_cast<const layers::MultiHeadAttention*>(&l)) {
+    add_vars(path, {}, out);
+    auto dense = [&](const char* name, const Variable& kernel, const Variable& bias) {
+      std::vector<Variable> vars{kernel};
+      if (bias.defined()) vars.push_back(bias);
+      add_vars(join(path, name), vars, out);
+    };
+    dense("_key_dense", mha->key_kernel, mha->key_bias);
+    dense("_output_dense", mha->output_kernel, mha->output_bias);
+    dense("_query_dense", mha->query_kernel, mha->query_bias);
+    dense("_value_dense", mha->value_kernel, mha->value_bias);
+    return;
+  }
+  // Any other layer: its own weights, then tracked sublayers under their names.
+  std::vector<Variable> own = l.weights();
+  for (const auto& sub : l.sublayers())
+    for (const Variable& v : sub->weights())
+      own.erase(std::remove_if(own.begin(), own.end(), [&](const Variable& o) { return o.is_same(v); }), own.end());
+  // Keras lists trainable variables before non-trainable ones.
+  std::stable_partition(own.begin(), own.end(), [](const Variable& v) { return v.trainable(); });
+  add_vars(path, own, out);
+  for (const auto& sub : l.sublayers()) walk(*sub, join(path, sub->name()), out, visited);
+}
+
+}  // namespace
+
+Paths weight_paths(const Model& model) {
+  Paths out;
+  std::set<const Layer*> visited;
+  walk(model, "", out, visited);
+  return out;
+}
+
+std::string weights_h5(const Model& model, const std::string& what) {
+  detail::h5::Writer w(what);
+  for (const auto& [path, var] : weight_paths(model)) {
+    if (!var.defined()) w.group(path);
+    else w.dataset(path, var.value());
+  }
+  return w.finish();
+}
+
+void load_weights_h5(Model& model, std::string_view bytes, const std::string& what) {
+  const detail::h5::Reader r(bytes, what);
+  if (!r.is_group("layers") && !r.is_group("vars"))
+    detail::raise<IOError>("'{}': not a Keras 3 weights file (no 'layers' or 'vars' group){}", what,
+                           r.is_group("model_weights") || r.members("").size() > 0
+                               ? "; Keras 2's legacy .h5 layout is not read"
+                               : "");
+  // Read and check everything before assigning anything.
+  std::vector<std::pair<Variable, Tensor>> values;
+  std::map<std::string, std::size_t> expected;  // vars group -> number of variables
+  for (const auto& [path, var] : weight_paths(model)) {
+    const std::string group = var.defined() ? path.substr(0, path.find_last_of('/')) : path;
+    std::size_t& n = expected[group];
+    if (!var.defined()) continue;
+    ++n;
+    if (!r.is_dataset(path))
+      detail::raise<ValueError>("'{}': no weight at '{}' for the model's weight '{}' of shape {}", what, path,
+                                var.name(), var.shape());
+    Tensor t = r.read(path);
+    if (t.shape() != var.shape())
+      detail::raise<ValueError>("'{}': weight '{}' ('{}') has shape {} in the file but {} in the model", what, path,
+                                var.name(), t.shape(), var.shape());
+    if (t.dtype() != var.dtype()) t = cast(t, var.dtype());
+    values.emplace_back(var, t);
+  }
+  for (const auto& [group, n] : expected) {
+    if (!r.is_group(group)) {
+      if (n == 0) continue;  // Keras tolerates a missing group of an object without weights
+      detail::raise<ValueError>("'{}': no group '{}'", what, group);
+    }
+    const std::size_t have = r.members(group).size();
+    if (have != n)
+      detail::raise<ValueError>("'{}': '{}' holds {} variables but the model's layer has {}", what, group, have, n);
+  }
+  for (auto& [var, t] : values) {
+    Variable v = var;
+    v.assign(t);
+  }
+}
+
+// ---- .keras ----------------------------------------------------------------------------------------------------------
+
+namespace {
+
+/// Keras 3's serialized form of a config made by strata: every object gets its module and
+/// registered name, and the model its build config.
+void to_keras3(Config& c, const std::string& module) {
+  if (c.is_list()) {
+    for (std::size_t i = 0; i < c.size(); ++i) to_keras3(c[i], module);
+    return;
+  }
+  if (!c.is_object()) return;
+  const Config* cls = c.find("class_name");
+  if (cls && cls->is_string() && c.contains("config")) {
+    const std::string name = cls->as_string();
+    const bool model = name == "Functional" || name == "Sequential" || name == "Model";
+    if (!c.contains("module")) c["module"] = model ? std::string("keras") : module;
+    if (!c.contains("registered_name")) c["registered_name"] = model ? Config(name) : Config();
+    if (name == "InputLayer" && c.at("config").contains("batch_input_shape")) {  // Keras 3's key
+      Config& conf = c["config"];
+      conf["batch_shape"] = conf.at("batch_input_shape");
+      conf.erase("batch_input_shape");
+    }
+  }
+  for (const auto& [key, value] : c.entries()) {
+    std::string sub = "keras.layers";
+    if (key.size() > 12 && key.compare(key.size() - 12, 12, "_initializer") == 0) sub = "keras.initializers";
+    if (key.size() > 12 && key.compare(key.size() - 12, 12, "_regularizer") == 0) sub = "keras.regularizers";
+    if (key.size() > 11 && key.compare(key.size() - 11, 11, "_constraint") == 0) sub = "keras.constraints";
+    if (key == "dtype") sub = "keras";
+    to_keras3(c[key], sub);
+  }
+}
+
+std::string now_string() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d@%H:%M:%S", &tm);
+  return buf;
+}
+
+struct Archive {
+  std::string config, weights;
+  bool has_config = false, has_weights = false;
+};
+
+Archive read_archive(std::string_view bytes, const std::string& what) {
+  Archive a;
+  for (detail::ZipEntry& e : detail::zip_read(bytes, what)) {
+    if (e.name == "config.json") a.config = std::move(e.data), a.has_config = true;
+    else if (e.name == "model.weights.h5") a.weights = std::move(e.data), a.has_weights = true;
+    else if (e.name == "model.weights.npz")
+      detail::raise<IOError>("'{}': weights saved as model.weights.npz; strata reads Keras's default, model.weights.h5",
+                             what);
+  }
+  if (!a.has_config) detail::raise<IOError>("'{}': not a .keras archive (no config.json)", what);
+  if (!a.has_weights) detail::raise<IOError>("'{}': the archive has no model.weights.h5", what);
+  return a;
+}
+
+}  // namespace
+
+std::string keras_archive(const Model& model, const std::string& what) {
+  Config config = Config::parse(model.to_json());
+  config.erase("keras_version");
+  config.erase("backend");
+  to_keras3(config, "keras.layers");
+  config["build_config"] = Config::object({{"input_shape", Config()}});
+  const Config meta = Config::object(
+      {{"keras_version", "3.0.0"}, {"date_saved", now_string()}, {"producer", std::string("strata ") + version()}});
+  return detail::zip_write({{"metadata.json", meta.dump()},
+                            {"config.json", config.dump()},
+                            {"model.weights.h5", weights_h5(model, what + ":model.weights.h5")}},
+                           true, what);
+}
+
+std::shared_ptr<Model> load_keras(std::string_view bytes, const std::string& what) {
+  const Archive a = read_archive(bytes, what);
+  Config config;
+  try {
+    config = Config::parse(a.config);
+  } catch (const ValueError& e) {
+    detail::raise<IOError>("'{}:config.json': {}", what, e.what());
+  }
+  std::shared_ptr<Model> model;
+  try {
+    model = models::model_from_config(config);
+  } catch (const ValueError& e) {
+    detail::raise<ValueError>("'{}': {}", what, e.what());
+  }
+  load_weights_h5(*model, a.weights, what + ":model.weights.h5");
+  return model;
+}
+
+void load_keras_weights(Model& model, std::string_view bytes, const std::string& what) {
+  const Archive a = read_archive(bytes, what);
+  load_weights_h5(model, a.weights, what + ":model.weights.h5");
+}
+
+}  // namespace strata::io::keras

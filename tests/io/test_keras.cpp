@@ -1,0 +1,194 @@
+// Keras 3 files: .keras archives and .weights.h5 in Keras's HDF5 layout. The fixtures in
+// tests/fixtures/keras were written with h5py and numpy by keras_files.py following the layout
+// Keras 3 writes, with outputs computed by numpy; the same script reads back (with h5py) the
+// files strata saves and recomputes their outputs.
+#include <fstream>
+
+#include "support/helpers.hpp"
+#include "strata/io/npy.hpp"
+
+using namespace strata;
+using namespace strata::testing;
+
+namespace {
+
+/// keras_files.py's "branch" model, built in code with the layers created in another order
+/// than Keras lists them: weights are found by Keras's depth order, not by creation order.
+std::shared_ptr<Model> branch_model() {
+  clear_session();
+  set_seed(11);
+  KerasTensor x = Input({4}, DType::float32, "x");
+  auto head = std::make_shared<layers::Dense>(2);
+  head->set_name("head");
+  auto left = std::make_shared<layers::Dense>(3, "relu");
+  left->set_name("left");
+  auto right = std::make_shared<layers::Dense>(3);
+  right->set_name("right");
+  auto pre = std::make_shared<layers::Dense>(5, "tanh");
+  pre->set_name("pre");
+  auto cat = std::make_shared<layers::Concatenate>();
+  cat->set_name("cat");
+  KerasTensor l = (*left)(x);
+  KerasTensor r = (*right)((*pre)(x));
+  return std::make_shared<Model>(x, (*head)((*cat)({l, r})), "branch");
+}
+
+std::shared_ptr<Model> rnn_model() {
+  clear_session();
+  set_seed(12);
+  auto m = std::make_shared<Sequential>(std::vector<layers::LayerRef>{layers::LSTM(4), layers::Dense(2, "sigmoid")}, "rnn");
+  m->build({-1, 5, 3});
+  return m;
+}
+
+void check_predicts(Model& m, const std::string& name) {
+  const Tensor x = io::load_npy(fixture("keras/" + name + "_x.npy"));
+  const Tensor y = io::load_npy(fixture("keras/" + name + "_y.npy"));
+  const Tensor got = m.predict(x);
+  REQUIRE(got.shape() == y.shape());
+  CHECK(allclose(got, y, 1e-4, 1e-5));
+}
+
+void copy_file(const std::string& from, const std::string& to, std::size_t keep = std::string::npos) {
+  std::ifstream in(from, std::ios::binary);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(to, std::ios::binary) << data.substr(0, keep);
+}
+
+}  // namespace
+
+TEST_CASE("a .keras archive in Keras 3's format loads and predicts as numpy computes", "[io][keras]") {
+  auto m = io::load_model(fixture("keras/branch.keras"));
+  CHECK(m->name() == "branch");
+  CHECK(m->layers().size() == 6);
+  auto pre = std::dynamic_pointer_cast<layers::Dense>(m->get_layer("pre"));
+  REQUIRE(pre);
+  CHECK(pre->units == 5);
+  CHECK(pre->kernel.shape() == Shape{4, 5});
+  check_predicts(*m, "branch");
+}
+
+TEST_CASE(".weights.h5 in Keras's layout loads into models built in code", "[io][keras]") {
+  auto branch = branch_model();
+  branch->load_weights(fixture("keras/branch.weights.h5"));
+  check_predicts(*branch, "branch");
+  // the weights of a .keras archive too
+  auto again = branch_model();
+  again->load_weights(fixture("keras/branch.keras"));
+  check_predicts(*again, "branch");
+
+  auto rnn = rnn_model();
+  rnn->load_weights(fixture("keras/rnn.weights.h5"));
+  check_predicts(*rnn, "rnn");
+}
+
+TEST_CASE("strata's .keras and .weights.h5 round-trip every kind of weight", "[io][keras]") {
+  clear_session();
+  set_seed(5);
+  KerasTensor seq = Input({6, 3}, DType::float32, "seq");
+  KerasTensor h = layers::Conv1D(4, 2, 1, "valid", "relu")(seq);
+  h = layers::BatchNormalization()(h);
+  auto gru = std::make_shared<layers::GRU>(3);
+  gru->return_sequences = true;
+  h = layers::Bidirectional(gru)(h);
+  h = layers::TimeDistributed(layers::Dense(2))(h);
+  KerasTensor att = layers::MultiHeadAttention(2, 3)({h, h});
+  KerasTensor out = layers::Dense(1)(layers::GlobalAveragePooling1D()(att));
+  auto m = std::make_shared<Model>(seq, out, "kinds");
+  // non-trivial BatchNormalization statistics
+  for (const Variable& v : m->weights()) {
+    Variable w = v;
+    if (v.name().find("moving") != std::string::npos) w.assign(Tensor::random_uniform(v.shape(), 0.5, 1.5));
+  }
+  const Tensor x = Tensor::random_normal({3, 6, 3});
+  const Tensor y = m->predict(x);
+
+  const std::string keras_path = temp_path("kinds.keras");
+  m->save(keras_path);
+  auto loaded = io::load_model(keras_path);
+  CHECK(array_equal(loaded->predict(x), y));
+  CHECK(loaded->count_params() == m->count_params());
+
+  const std::string h5_path = temp_path("kinds.weights.h5");
+  m->save_weights(h5_path);
+  auto fresh = io::load_model(keras_path);  // same architecture
+  for (const Variable& v : fresh->weights()) {
+    Variable w = v;
+    w.assign(zeros_like(v.value()));
+  }
+  CHECK_FALSE(array_equal(fresh->predict(x), y));
+  fresh->load_weights(h5_path);
+  CHECK(array_equal(fresh->predict(x), y));
+}
+
+TEST_CASE("h5py reads the .keras and .weights.h5 files strata writes", "[io][keras]") {
+  const std::string dir = temp_path("for_h5py");
+  REQUIRE(run_command("mkdir -p " + dir).first == 0);
+  auto branch = branch_model();
+  const Tensor bx = Tensor::random_normal({4, 4});
+  branch->save(dir + "/branch.keras");
+  io::save_npy(dir + "/branch_x.npy", bx);
+  io::save_npy(dir + "/branch_y.npy", branch->predict(bx));
+  auto rnn = rnn_model();
+  const Tensor rx = Tensor::random_normal({3, 5, 3});
+  rnn->save_weights(dir + "/rnn.weights.h5");
+  io::save_npy(dir + "/rnn_x.npy", rx);
+  io::save_npy(dir + "/rnn_y.npy", rnn->predict(rx));
+  const auto [rc, out] = run_command("/usr/bin/python3 " + fixture("keras/keras_files.py") + " check " + dir);
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK(out.find("keras_files.py check: ok") != std::string::npos);
+}
+
+TEST_CASE("Keras weight files that do not fit the model, or are damaged, throw naming the problem", "[io][keras]") {
+  // a layer with another size: the path and both shapes
+  {
+    clear_session();
+    KerasTensor x = Input({4}, DType::float32, "x");
+    KerasTensor l = layers::Dense(3, "relu")(x);
+    KerasTensor r = layers::Dense(3)(layers::Dense(6, "tanh")(x));
+    Model wrong(x, layers::Dense(2)(layers::Concatenate()({l, r})));
+    CHECK_THROWS_WITH(wrong.load_weights(fixture("keras/branch.weights.h5")),
+                      Catch::Contains("branch.weights.h5") && Catch::Contains("layers/dense/vars/0") &&
+                          Catch::Contains("[4, 5]") && Catch::Contains("[4, 6]"));
+  }
+  // a layer the file does not have
+  CHECK_THROWS_WITH(rnn_model()->load_weights(fixture("keras/branch.weights.h5")),
+                    Catch::Contains("branch.weights.h5") && Catch::Contains("no weight at 'layers/lstm/cell/vars/0'"));
+  // fewer variables in the model than in the file (no bias)
+  {
+    clear_session();
+    auto m = std::make_shared<Sequential>(
+        std::vector<layers::LayerRef>{layers::LSTM(4), layers::Dense(2, "sigmoid", /*use_bias=*/false)});
+    m->build({-1, 5, 3});
+    CHECK_THROWS_WITH(m->load_weights(fixture("keras/rnn.weights.h5")),
+                      Catch::Contains("layers/dense/vars") && Catch::Contains("holds 2 variables"));
+  }
+  // truncated, not HDF5, absurd sizes: IOError naming the file, before any big allocation
+  const std::string cut = temp_path("cut.weights.h5");
+  copy_file(fixture("keras/branch.weights.h5"), cut, 3000);
+  CHECK_THROWS_AS(branch_model()->load_weights(cut), IOError);
+  CHECK_THROWS_WITH(branch_model()->load_weights(cut), Catch::Contains("cut.weights.h5"));
+  const std::string text = temp_path("text.weights.h5");
+  std::ofstream(text) << "not hdf5 at all";
+  CHECK_THROWS_WITH(branch_model()->load_weights(text), Catch::Contains("text.weights.h5") && Catch::Contains("HDF5"));
+  {
+    clear_session();
+    auto m = std::make_shared<Sequential>(std::vector<layers::LayerRef>{layers::Dense(8)});
+    m->build({-1, 4});
+    CHECK_THROWS_WITH(m->load_weights(fixture("keras/absurd.weights.h5")),
+                      Catch::Contains("absurd.weights.h5") && Catch::Contains("absurdly large"));
+  }
+  // Files on which HDF5 1.10.8 itself allocates hundreds of GB from a corrupt heap size and
+  // then uses the failed allocation (found by fuzzing): HDF5 runs in a child process, so the
+  // load throws instead of crashing.
+  for (const char* name : {"hostile_heap.weights.h5", "hostile_null.weights.h5"}) {
+    INFO(name);
+    CHECK_THROWS_AS(rnn_model()->load_weights(fixture(std::string("keras/") + name)), IOError);
+    CHECK_THROWS_WITH(rnn_model()->load_weights(fixture(std::string("keras/") + name)), Catch::Contains(name));
+  }
+  // a damaged .keras archive
+  copy_file(fixture("keras/branch.keras"), temp_path("cut.keras"), 500);
+  CHECK_THROWS_AS(io::load_model(temp_path("cut.keras")), IOError);
+  CHECK_THROWS_WITH(io::load_model(temp_path("cut.keras")), Catch::Contains("cut.keras"));
+}
