@@ -227,8 +227,9 @@ void to_keras3(Config& c, const std::string& module) {
     if (!c.contains("registered_name")) c["registered_name"] = model ? Config(name) : Config();
     if (name == "InputLayer" && c.at("config").contains("batch_input_shape")) {  // Keras 3's key
       Config& conf = c["config"];
-      conf["batch_shape"] = conf.at("batch_input_shape");
+      const Config shape = conf.at("batch_input_shape");  // a copy: inserting may move the entries
       conf.erase("batch_input_shape");
+      conf["batch_shape"] = shape;
     }
   }
   for (const auto& [key, value] : c.entries()) {

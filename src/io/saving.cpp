@@ -360,8 +360,8 @@ std::vector<detail::ZipEntry> strata_entries(const Model& model, const Checkpoin
       entries.push_back({entry_name("optimizer/", key), npy_to_bytes(t)});
     }
   }
+  meta["epoch"] = state ? state->epoch : model.epochs_completed - 1;  // the last completed epoch
   if (state) {
-    meta["epoch"] = state->epoch;
     Config rng = Config::list();
     for (std::uint64_t w : state->rng) rng.push_back(std::to_string(w));
     meta["rng"] = rng;
@@ -399,6 +399,12 @@ StrataArchive read_strata_bytes(std::string_view bytes, const std::string& path)
 
 StrataArchive read_strata(const std::string& path) { return read_strata_bytes(read_bounded(path), path); }
 
+/// Epochs completed when the archive was saved (its "epoch" is the last completed one).
+int saved_epochs(const StrataArchive& a) {
+  const std::int64_t e = a.meta.get_int("epoch", -1);
+  return e < 0 || e > 100000000 ? 0 : static_cast<int>(e + 1);
+}
+
 std::shared_ptr<Model> strata_model(const StrataArchive& a, const std::string& path) {
   std::shared_ptr<Model> model;
   try {
@@ -407,6 +413,7 @@ std::shared_ptr<Model> strata_model(const StrataArchive& a, const std::string& p
     detail::raise<ValueError>("'{}': {}", path, e.what());
   }
   assign_named(*model, a.weights, path);
+  model->epochs_completed = saved_epochs(a);
   return model;
 }
 
@@ -527,6 +534,7 @@ void load_weights(Model& model, const std::string& path) {
   const StrataArchive a = read_strata(path);
   assign_named(model, a.weights, path);
   restore_optimizer(model, a, path);
+  model.epochs_completed = saved_epochs(a);
 }
 
 void save_checkpoint(const Model& model, const std::string& path, const CheckpointState& state) {
@@ -538,7 +546,8 @@ CheckpointState load_checkpoint(Model& model, const std::string& path) {
   assign_named(model, a.weights, path);
   restore_optimizer(model, a, path);
   CheckpointState s;
-  s.epoch = static_cast<int>(a.meta.get_int("epoch", -1));
+  s.epoch = saved_epochs(a) - 1;
+  model.epochs_completed = s.epoch + 1;
   if (const Config* rng = a.meta.find("rng"); rng && rng->is_list())
     for (const Config& w : rng->items()) {
       if (!w.is_string()) detail::raise<IOError>("'{}': malformed random generator state", path);

@@ -397,6 +397,7 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
       const Logs v = evaluate(vx, vy, eo);
       for (const auto& [k, val] : v.items()) epoch_logs.set("val_" + k, val);
     }
+    epochs_completed = epoch + 1;
     cbs.each([&](callbacks::Callback& c) { c.on_epoch_end(epoch, epoch_logs); });
     if (stop_training) break;
   }

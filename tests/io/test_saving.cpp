@@ -57,13 +57,16 @@ FitOptions quiet(int epochs) {
 
 }  // namespace
 
-TEST_CASE(".strata archives keep architecture, weights and optimizer state", "[io][saving]") {
+TEST_CASE(".strata archives keep architecture, weights, optimizer state and the epoch", "[io][saving]") {
   auto [x, y] = blobs();
   auto m = make_model(1);
+  CHECK(m->epochs_completed == 0);
   m->fit(x, y, quiet(2));
+  CHECK(m->epochs_completed == 2);
   const std::string path = temp_path("model.strata");
   m->save(path);
   std::shared_ptr<Model> back = io::load_model(path);
+  CHECK(back->epochs_completed == 2);
   CHECK(back->to_json() == m->to_json());
   CHECK(same_weights(*back, *m));
   CHECK(allclose(back->predict(x), m->predict(x), 0, 0));
@@ -80,10 +83,16 @@ TEST_CASE(".strata archives keep architecture, weights and optimizer state", "[i
   fresh->load_weights(path);
   CHECK(same_weights(*fresh, *m));
   CHECK(fresh->optimizer()->iterations() == m->optimizer()->iterations());
+  CHECK(fresh->epochs_completed == 2);
+  // epoch 3 of both, resumed at the saved epoch (initial_epoch, as in Keras)
+  FitOptions third = quiet(3);
+  third.initial_epoch = fresh->epochs_completed;
   set_seed(5);
-  m->fit(x, y, quiet(1));
+  m->fit(x, y, third);
   set_seed(5);
-  fresh->fit(x, y, quiet(1));
+  const callbacks::History h = fresh->fit(x, y, third);
+  CHECK(h.epochs() == std::vector<int>{2});
+  CHECK(fresh->epochs_completed == 3);
   CHECK(same_weights(*fresh, *m));
 }
 

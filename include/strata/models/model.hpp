@@ -110,6 +110,10 @@ class Model : public layers::Layer {
   bool stop_training = false;
   /// Set by a callback's on_train_begin (BackupAndRestore) to make fit start at this epoch.
   std::optional<int> resume_from_epoch;
+  /// Epochs fit has completed (the last epoch's index + 1). Saved in .strata files and restored
+  /// by load_model and load_weights, so training resumes with
+  /// `FitOptions::initial_epoch = model.epochs_completed`.
+  int epochs_completed = 0;
 
  protected:
   /// For subclassed models: create layers in the constructor with track(), override call().
