@@ -68,6 +68,17 @@ TEST_CASE("a .keras archive in Keras 3's format loads and predicts as numpy comp
   check_predicts(*m, "branch");
 }
 
+TEST_CASE("a Sequential .keras archive with Keras 3's LSTM config loads and predicts", "[io][keras]") {
+  auto m = io::load_model(fixture("keras/rnn.keras"));
+  CHECK(m->class_name() == "Sequential");
+  CHECK(m->name() == "rnn");
+  REQUIRE(m->layers().size() == 2);
+  auto lstm = std::dynamic_pointer_cast<layers::LSTM>(m->layers()[0]);
+  REQUIRE(lstm);
+  CHECK(lstm->units == 4);
+  check_predicts(*m, "rnn");
+}
+
 TEST_CASE(".weights.h5 in Keras's layout loads into models built in code", "[io][keras]") {
   auto branch = branch_model();
   branch->load_weights(fixture("keras/branch.weights.h5"));
