@@ -66,6 +66,34 @@ Config ConvBase::conv_config(bool two_d) const {
 
 Config ConvBase::get_config() const { return conv_config(true); }
 
+std::int64_t ConvBase::input_channels(const Shape& s, bool two_d) const {
+  if (two_d && s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
+  if (!two_d && s.rank() != 3) fail("expected a 3-D input [batch, steps, channels]", s);
+  if (s[s.rank() - 1] < 0) fail("the channel dimension must be known", s);
+  return s[s.rank() - 1];
+}
+
+void ConvBase::finish_build(std::int64_t units, std::int64_t channels, bool two_d) {
+  if (use_bias) bias = add_weight("bias", {units}, bias_initializer, bias_regularizer, bias_constraint);
+  set_input_spec({two_d ? 4 : 3, -1, {{-1, channels}}});
+}
+
+Shape ConvBase::conv2d_output_shape(const Shape& s, std::int64_t channels_out) const {
+  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
+  return {s[0], out_len(s[1], kernel_size.h, strides.h, padding, dilation_rate.h),
+          out_len(s[2], kernel_size.w, strides.w, padding, dilation_rate.w), channels_out};
+}
+
+void ConvBase::rename_depthwise_args(Config& c, const Config* pointwise_initializer) {
+  for (const char* what : {"initializer", "regularizer", "constraint"}) {
+    const std::string from = std::string("kernel_") + what;
+    const Config v = c.at(from);  // a copy: inserting may move the entries
+    c.erase(from);
+    c[std::string("depthwise_") + what] = v;
+    if (pointwise_initializer && from == "kernel_initializer") c["pointwise_initializer"] = *pointwise_initializer;
+  }
+}
+
 // ---- Conv2D ---------------------------------------------------------------------------------------------------
 
 Conv2D::Conv2D(std::int64_t filters_, Size2 kernel_size_, Size2 strides_, std::string padding_,
@@ -77,23 +105,17 @@ Conv2D::Conv2D(std::int64_t filters_, Size2 kernel_size_, Size2 strides_, std::s
 }
 
 void Conv2D::build(const Shape& s) {
-  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
-  if (s[3] < 0) fail("the channel dimension must be known", s);
-  kernel = add_weight("kernel", {kernel_size.h, kernel_size.w, s[3], filters}, kernel_initializer, kernel_regularizer,
+  const std::int64_t c = input_channels(s, true);
+  kernel = add_weight("kernel", {kernel_size.h, kernel_size.w, c, filters}, kernel_initializer, kernel_regularizer,
                       kernel_constraint);
-  if (use_bias) bias = add_weight("bias", {filters}, bias_initializer, bias_regularizer, bias_constraint);
-  set_input_spec({4, -1, {{-1, s[3]}}});
+  finish_build(filters, c, true);
 }
 
 Tensor Conv2D::call(const Tensor& x, bool) {
   return finish(nn::conv2d(x, kernel, strides, padding, dilation_rate));
 }
 
-Shape Conv2D::compute_output_shape(const Shape& s) {
-  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
-  return {s[0], out_len(s[1], kernel_size.h, strides.h, padding, dilation_rate.h),
-          out_len(s[2], kernel_size.w, strides.w, padding, dilation_rate.w), filters};
-}
+Shape Conv2D::compute_output_shape(const Shape& s) { return conv2d_output_shape(s, filters); }
 
 // ---- Conv1D ---------------------------------------------------------------------------------------------------
 
@@ -106,12 +128,9 @@ Conv1D::Conv1D(std::int64_t filters_, std::int64_t kernel_size_, std::int64_t st
 }
 
 void Conv1D::build(const Shape& s) {
-  if (s.rank() != 3) fail("expected a 3-D input [batch, steps, channels]", s);
-  if (s[2] < 0) fail("the channel dimension must be known", s);
-  kernel = add_weight("kernel", {kernel_size.w, s[2], filters}, kernel_initializer, kernel_regularizer,
-                      kernel_constraint);
-  if (use_bias) bias = add_weight("bias", {filters}, bias_initializer, bias_regularizer, bias_constraint);
-  set_input_spec({3, -1, {{-1, s[2]}}});
+  const std::int64_t c = input_channels(s, false);
+  kernel = add_weight("kernel", {kernel_size.w, c, filters}, kernel_initializer, kernel_regularizer, kernel_constraint);
+  finish_build(filters, c, false);
 }
 
 Tensor Conv1D::call(const Tensor& x, bool) {
@@ -138,12 +157,10 @@ DepthwiseConv2D::DepthwiseConv2D(Size2 kernel_size_, Size2 strides_, std::string
 }
 
 void DepthwiseConv2D::build(const Shape& s) {
-  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
-  if (s[3] < 0) fail("the channel dimension must be known", s);
-  kernel = add_weight("depthwise_kernel", {kernel_size.h, kernel_size.w, s[3], depth_multiplier}, kernel_initializer,
+  const std::int64_t c = input_channels(s, true);
+  kernel = add_weight("depthwise_kernel", {kernel_size.h, kernel_size.w, c, depth_multiplier}, kernel_initializer,
                       kernel_regularizer, kernel_constraint);
-  if (use_bias) bias = add_weight("bias", {s[3] * depth_multiplier}, bias_initializer, bias_regularizer, bias_constraint);
-  set_input_spec({4, -1, {{-1, s[3]}}});
+  finish_build(c * depth_multiplier, c, true);
 }
 
 Tensor DepthwiseConv2D::call(const Tensor& x, bool) {
@@ -151,21 +168,13 @@ Tensor DepthwiseConv2D::call(const Tensor& x, bool) {
 }
 
 Shape DepthwiseConv2D::compute_output_shape(const Shape& s) {
-  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
-  return {s[0], out_len(s[1], kernel_size.h, strides.h, padding, dilation_rate.h),
-          out_len(s[2], kernel_size.w, strides.w, padding, dilation_rate.w), s[3] < 0 ? -1 : s[3] * depth_multiplier};
+  return conv2d_output_shape(s, s.rank() == 4 && s[3] >= 0 ? s[3] * depth_multiplier : -1);
 }
 
 Config DepthwiseConv2D::get_config() const {
   Config c = conv_config(true);
   c["depth_multiplier"] = depth_multiplier;
-  // Keras names the depthwise weights' arguments after them
-  c["depthwise_initializer"] = c.at("kernel_initializer");
-  c["depthwise_regularizer"] = c.at("kernel_regularizer");
-  c["depthwise_constraint"] = c.at("kernel_constraint");
-  c.erase("kernel_initializer");
-  c.erase("kernel_regularizer");
-  c.erase("kernel_constraint");
+  rename_depthwise_args(c);
   return c;
 }
 
@@ -184,14 +193,11 @@ SeparableConv2D::SeparableConv2D(std::int64_t filters_, Size2 kernel_size_, Size
 }
 
 void SeparableConv2D::build(const Shape& s) {
-  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
-  if (s[3] < 0) fail("the channel dimension must be known", s);
-  kernel = add_weight("depthwise_kernel", {kernel_size.h, kernel_size.w, s[3], depth_multiplier}, kernel_initializer,
+  const std::int64_t c = input_channels(s, true);
+  kernel = add_weight("depthwise_kernel", {kernel_size.h, kernel_size.w, c, depth_multiplier}, kernel_initializer,
                       kernel_regularizer, kernel_constraint);
-  pointwise_kernel =
-      add_weight("pointwise_kernel", {1, 1, s[3] * depth_multiplier, filters}, pointwise_initializer);
-  if (use_bias) bias = add_weight("bias", {filters}, bias_initializer, bias_regularizer, bias_constraint);
-  set_input_spec({4, -1, {{-1, s[3]}}});
+  pointwise_kernel = add_weight("pointwise_kernel", {1, 1, c * depth_multiplier, filters}, pointwise_initializer);
+  finish_build(filters, c, true);
 }
 
 Tensor SeparableConv2D::call(const Tensor& x, bool) {
@@ -199,22 +205,13 @@ Tensor SeparableConv2D::call(const Tensor& x, bool) {
   return finish(nn::conv2d(d, pointwise_kernel));
 }
 
-Shape SeparableConv2D::compute_output_shape(const Shape& s) {
-  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
-  return {s[0], out_len(s[1], kernel_size.h, strides.h, padding, dilation_rate.h),
-          out_len(s[2], kernel_size.w, strides.w, padding, dilation_rate.w), filters};
-}
+Shape SeparableConv2D::compute_output_shape(const Shape& s) { return conv2d_output_shape(s, filters); }
 
 Config SeparableConv2D::get_config() const {
   Config c = conv_config(true);
   c["depth_multiplier"] = depth_multiplier;
-  c["depthwise_initializer"] = c.at("kernel_initializer");
-  c["pointwise_initializer"] = cfg::of(pointwise_initializer);
-  c["depthwise_regularizer"] = c.at("kernel_regularizer");
-  c["depthwise_constraint"] = c.at("kernel_constraint");
-  c.erase("kernel_initializer");
-  c.erase("kernel_regularizer");
-  c.erase("kernel_constraint");
+  const Config pointwise = cfg::of(pointwise_initializer);
+  rename_depthwise_args(c, &pointwise);
   return c;
 }
 
@@ -229,12 +226,10 @@ Conv2DTranspose::Conv2DTranspose(std::int64_t filters_, Size2 kernel_size_, Size
 }
 
 void Conv2DTranspose::build(const Shape& s) {
-  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
-  if (s[3] < 0) fail("the channel dimension must be known", s);
-  kernel = add_weight("kernel", {kernel_size.h, kernel_size.w, filters, s[3]}, kernel_initializer, kernel_regularizer,
+  const std::int64_t c = input_channels(s, true);
+  kernel = add_weight("kernel", {kernel_size.h, kernel_size.w, filters, c}, kernel_initializer, kernel_regularizer,
                       kernel_constraint);
-  if (use_bias) bias = add_weight("bias", {filters}, bias_initializer, bias_regularizer, bias_constraint);
-  set_input_spec({4, -1, {{-1, s[3]}}});
+  finish_build(filters, c, true);
 }
 
 Tensor Conv2DTranspose::call(const Tensor& x, bool) {
