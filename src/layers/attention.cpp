@@ -116,12 +116,7 @@ Config MultiHeadAttention::get_config() const {
   c["use_bias"] = use_bias;
   c["output_shape"] = output_shape ? Config(*output_shape) : Config();
   c["attention_axes"] = Config();
-  c["kernel_initializer"] = cfg::of(kernel_initializer);
-  c["bias_initializer"] = cfg::of(bias_initializer);
-  c["kernel_regularizer"] = cfg::of(kernel_regularizer);
-  c["bias_regularizer"] = cfg::of(bias_regularizer);
-  c["kernel_constraint"] = cfg::of(kernel_constraint);
-  c["bias_constraint"] = cfg::of(bias_constraint);
+  cfg::write_kernel_bias_args(c, *this);
   c["use_causal_mask"] = use_causal_mask;
   c["return_attention_scores"] = return_attention_scores;
   return c;
@@ -141,13 +136,7 @@ const bool registered = [] {
       l->output_shape = o->is_list() ? (*o)[o->size() - 1].as_int() : o->as_int();
     l->use_causal_mask = c.get_bool("use_causal_mask", false);
     l->return_attention_scores = c.get_bool("return_attention_scores", false);
-    l->kernel_initializer = cfg::initializer(c, "kernel_initializer", "glorot_uniform");
-    l->bias_initializer = cfg::initializer(c, "bias_initializer", "zeros");
-    l->kernel_regularizer = cfg::regularizer(c, "kernel_regularizer");
-    l->bias_regularizer = cfg::regularizer(c, "bias_regularizer");
-    l->kernel_constraint = cfg::constraint(c, "kernel_constraint");
-    l->bias_constraint = cfg::constraint(c, "bias_constraint");
-    return l;
+    return cfg::read_kernel_bias_args(l, c);
   });
   return true;
 }();

@@ -1,5 +1,6 @@
 #pragma once
 // Reading and writing the Keras config fields layers share.
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -38,6 +39,29 @@ inline std::optional<std::uint64_t> seed(const Config& c) {
   const Config* v = c.find("seed");
   if (!v || v->is_null()) return std::nullopt;
   return static_cast<std::uint64_t>(v->as_int());
+}
+
+/// Keras's six kernel and bias arguments of a layer with kernel_initializer, bias_initializer,
+/// kernel_regularizer, ... members (Dense, the convolutions, MultiHeadAttention), in Keras's
+/// order. `kernel` names the kernel's keys ("depthwise" for the depthwise convolutions).
+template <class L>
+void write_kernel_bias_args(Config& c, const L& l) {
+  c["kernel_initializer"] = of(l.kernel_initializer);
+  c["bias_initializer"] = of(l.bias_initializer);
+  c["kernel_regularizer"] = of(l.kernel_regularizer);
+  c["bias_regularizer"] = of(l.bias_regularizer);
+  c["kernel_constraint"] = of(l.kernel_constraint);
+  c["bias_constraint"] = of(l.bias_constraint);
+}
+template <class L>
+std::shared_ptr<L> read_kernel_bias_args(std::shared_ptr<L> l, const Config& c, const std::string& kernel = "kernel") {
+  l->kernel_initializer = initializer(c, kernel + "_initializer", "glorot_uniform");
+  l->bias_initializer = initializer(c, "bias_initializer", "zeros");
+  l->kernel_regularizer = regularizer(c, kernel + "_regularizer");
+  l->bias_regularizer = regularizer(c, "bias_regularizer");
+  l->kernel_constraint = constraint(c, kernel + "_constraint");
+  l->bias_constraint = constraint(c, "bias_constraint");
+  return l;
 }
 
 }  // namespace strata::layers::cfg

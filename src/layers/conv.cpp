@@ -55,12 +55,7 @@ Config ConvBase::conv_config(bool two_d) const {
   c["dilation_rate"] = two_d ? cfg::pair(dilation_rate.h, dilation_rate.w) : Config::list({dilation_rate.w});
   c["activation"] = activation.name();
   c["use_bias"] = use_bias;
-  c["kernel_initializer"] = cfg::of(kernel_initializer);
-  c["bias_initializer"] = cfg::of(bias_initializer);
-  c["kernel_regularizer"] = cfg::of(kernel_regularizer);
-  c["bias_regularizer"] = cfg::of(bias_regularizer);
-  c["kernel_constraint"] = cfg::of(kernel_constraint);
-  c["bias_constraint"] = cfg::of(bias_constraint);
+  cfg::write_kernel_bias_args(c, *this);
   return c;
 }
 
@@ -245,17 +240,6 @@ Shape Conv2DTranspose::compute_output_shape(const Shape& s) {
 // ---- registration -----------------------------------------------------------------------------------------------
 
 namespace {
-template <class L>
-std::shared_ptr<L> with_weights_config(std::shared_ptr<L> l, const Config& c, const char* kernel_key) {
-  l->kernel_initializer = cfg::initializer(c, std::string(kernel_key) + "_initializer", "glorot_uniform");
-  l->bias_initializer = cfg::initializer(c, "bias_initializer", "zeros");
-  l->kernel_regularizer = cfg::regularizer(c, std::string(kernel_key) + "_regularizer");
-  l->bias_regularizer = cfg::regularizer(c, "bias_regularizer");
-  l->kernel_constraint = cfg::constraint(c, std::string(kernel_key) + "_constraint");
-  l->bias_constraint = cfg::constraint(c, "bias_constraint");
-  return l;
-}
-
 Size2 size2(const Config& c, const char* key, std::int64_t fallback) {
   const Config* v = c.find(key);
   if (!v || v->is_null()) return fallback;
@@ -271,7 +255,7 @@ void check_channels_last(const Config& c) {
 const bool registered = [] {
   register_layer("Conv2D", [](const Config& c) {
     check_channels_last(c);
-    return with_weights_config(
+    return cfg::read_kernel_bias_args(
         std::make_shared<Conv2D>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
                                  c.get_string("padding", "valid"), ActivationFn(cfg::activation(c)),
                                  c.get_bool("use_bias", true), size2(c, "dilation_rate", 1)),
@@ -279,7 +263,7 @@ const bool registered = [] {
   });
   register_layer("Conv1D", [](const Config& c) {
     check_channels_last(c);
-    return with_weights_config(
+    return cfg::read_kernel_bias_args(
         std::make_shared<Conv1D>(c.at("filters").as_int(), size2(c, "kernel_size", 1).w, size2(c, "strides", 1).w,
                                  c.get_string("padding", "valid"), ActivationFn(cfg::activation(c)),
                                  c.get_bool("use_bias", true), size2(c, "dilation_rate", 1).w),
@@ -287,7 +271,7 @@ const bool registered = [] {
   });
   register_layer("DepthwiseConv2D", [](const Config& c) {
     check_channels_last(c);
-    return with_weights_config(std::make_shared<DepthwiseConv2D>(
+    return cfg::read_kernel_bias_args(std::make_shared<DepthwiseConv2D>(
                                    size2(c, "kernel_size", 1), size2(c, "strides", 1), c.get_string("padding", "valid"),
                                    c.get_int("depth_multiplier", 1), ActivationFn(cfg::activation(c)),
                                    c.get_bool("use_bias", true), size2(c, "dilation_rate", 1)),
@@ -295,7 +279,7 @@ const bool registered = [] {
   });
   register_layer("SeparableConv2D", [](const Config& c) {
     check_channels_last(c);
-    auto l = with_weights_config(
+    auto l = cfg::read_kernel_bias_args(
         std::make_shared<SeparableConv2D>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
                                           c.get_string("padding", "valid"), c.get_int("depth_multiplier", 1),
                                           ActivationFn(cfg::activation(c)), c.get_bool("use_bias", true),
@@ -308,7 +292,7 @@ const bool registered = [] {
     check_channels_last(c);
     if (const Config* op = c.find("output_padding"); op && !op->is_null())
       throw ValueError("Conv2DTranspose: output_padding is not supported");
-    return with_weights_config(
+    return cfg::read_kernel_bias_args(
         std::make_shared<Conv2DTranspose>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
                                           c.get_string("padding", "valid"), ActivationFn(cfg::activation(c)),
                                           c.get_bool("use_bias", true), size2(c, "dilation_rate", 1)),

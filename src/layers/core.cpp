@@ -45,12 +45,7 @@ Config Dense::get_config() const {
   c["units"] = units;
   c["activation"] = activation.name();
   c["use_bias"] = use_bias;
-  c["kernel_initializer"] = cfg::of(kernel_initializer);
-  c["bias_initializer"] = cfg::of(bias_initializer);
-  c["kernel_regularizer"] = cfg::of(kernel_regularizer);
-  c["bias_regularizer"] = cfg::of(bias_regularizer);
-  c["kernel_constraint"] = cfg::of(kernel_constraint);
-  c["bias_constraint"] = cfg::of(bias_constraint);
+  cfg::write_kernel_bias_args(c, *this);
   return c;
 }
 
@@ -397,13 +392,7 @@ std::vector<std::int64_t> int_list(const Config& c) {
 const bool registered = [] {
   register_layer("Dense", [](const Config& c) {
     auto l = std::make_shared<Dense>(c.at("units").as_int(), ActivationFn(cfg::activation(c)), c.get_bool("use_bias", true));
-    l->kernel_initializer = cfg::initializer(c, "kernel_initializer", "glorot_uniform");
-    l->bias_initializer = cfg::initializer(c, "bias_initializer", "zeros");
-    l->kernel_regularizer = cfg::regularizer(c, "kernel_regularizer");
-    l->bias_regularizer = cfg::regularizer(c, "bias_regularizer");
-    l->kernel_constraint = cfg::constraint(c, "kernel_constraint");
-    l->bias_constraint = cfg::constraint(c, "bias_constraint");
-    return l;
+    return cfg::read_kernel_bias_args(l, c);
   });
   register_layer("Activation", [](const Config& c) { return std::make_shared<Activation>(ActivationFn(cfg::activation(c))); });
   register_layer("Dropout", [](const Config& c) {
