@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <typeinfo>
 
 #include "detail/dispatch.hpp"
 #include "detail/denormals.hpp"
@@ -87,6 +89,80 @@ void Optimizer::build(const std::vector<Variable>& variables) {
   for (const auto& v : variables) slots_for(v);
 }
 
+namespace {
+/// Elements per chunk of the optimizer loops, at least (they split from 64k elements).
+constexpr std::int64_t kUpdateGrain = 32768;
+
+/// Part [begin, end) of one variable's elementwise update.
+using RangeUpdate = std::function<void(std::int64_t, std::int64_t)>;
+struct QueuedUpdate {
+  std::int64_t size;
+  RangeUpdate run;
+};
+
+/// While apply_gradients batches a built-in optimizer's updates, submit() queues them here
+/// instead of running them, and they then run as one loop over all variables (one wake of
+/// the worker threads per step rather than one per variable).
+thread_local std::vector<QueuedUpdate>* t_queue = nullptr;
+
+void submit(std::int64_t n, RangeUpdate run) {
+  if (t_queue)
+    t_queue->push_back({n, std::move(run)});
+  else
+    detail::parallel_for(n, run, kUpdateGrain);
+}
+
+/// Runs the queued updates as one loop over their concatenated elements, split across the
+/// threads. Each variable starts at a multiple of 16 so that chunk bounds keep SIMD batches
+/// whole; updates of one variable run in queue order within every chunk.
+void run_queue(const std::vector<QueuedUpdate>& q) {
+  std::vector<std::int64_t> start(q.size() + 1, 0);
+  for (std::size_t k = 0; k < q.size(); ++k) start[k + 1] = (start[k] + q[k].size + 15) / 16 * 16;
+  detail::parallel_for(start.back(), [&](std::int64_t b, std::int64_t e) {
+    std::size_t k = static_cast<std::size_t>(std::upper_bound(start.begin(), start.end(), b) - start.begin()) - 1;
+    for (; k < q.size() && start[k] < e; ++k) {
+      const std::int64_t lo = std::max(b, start[k]), hi = std::min(e, start[k] + q[k].size);
+      if (lo < hi) q[k].run(lo - start[k], hi - start[k]);
+    }
+  }, kUpdateGrain);
+}
+
+/// Sets t_queue for the updates of one apply_gradients call, and clears it however the call ends.
+struct QueueScope {
+  explicit QueueScope(std::vector<QueuedUpdate>* q) { t_queue = q; }
+  ~QueueScope() { t_queue = nullptr; }
+  QueueScope(const QueueScope&) = delete;
+  QueueScope& operator=(const QueueScope&) = delete;
+};
+
+/// The optimizers whose update_step only submits elementwise work (not subclasses: an
+/// override may read the variable after calling the base update).
+bool batchable(const Optimizer& o) {
+  const std::type_info& t = typeid(o);
+  return t == typeid(SGD) || t == typeid(Adam) || t == typeid(AdamW) || t == typeid(RMSprop) ||
+         t == typeid(Adagrad) || t == typeid(Adadelta) || t == typeid(Adamax) || t == typeid(Nadam);
+}
+
+/// Submits f(w, g, slot pointers, n, T{}) over float or double buffers: every element's
+/// update is independent, so any split gives the same bits. `f` is kept by value (it may run
+/// after update_step returns), so update rules capture by value.
+template <class F>
+void fused(const char* op, const Tensor& g, Variable& v, std::vector<Tensor>& slots, F f) {
+  detail::dispatch_float(v.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    T* w = v.mutable_data<T>();
+    const T* gp = g.data<T>();
+    std::vector<T*> sp;
+    for (auto& s : slots) sp.push_back(s.mutable_data<T>());
+    submit(v.size(), [w, gp, sp, f](std::int64_t b, std::int64_t e) {
+      std::vector<T*> part(sp);
+      for (T*& p : part) p += b;
+      f(w + b, gp + b, part, e - b, T{});
+    });
+  });
+}
+}  // namespace
+
 void Optimizer::apply_gradients(const std::vector<Tensor>& gradients, const std::vector<Variable>& variables) {
   if (gradients.size() != variables.size())
     detail::raise<ValueError>("{}: apply_gradients got {} gradients for {} variables", name_, gradients.size(),
@@ -124,26 +200,38 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& gradients, const std:
   const double lr = learning_rate();
   const std::int64_t step = iterations_ + 1;
   before_step(step);
-  for (std::size_t i = 0; i < grads.size(); ++i) {
-    if (!grads[i].defined()) continue;
-    Variable v = variables[i];
-    if (!is_floating(v.dtype()))
-      detail::raise<DTypeError>("{}: variable '{}' is {}; only float variables are optimized", name_, v.name(), v.dtype());
-    if (weight_decay && *weight_decay > 0) {
-      bool excluded = false;
-      for (const auto& pat : exclude_from_weight_decay) excluded = excluded || v.name().find(pat) != std::string::npos;
-      if (!excluded) {  // decoupled: w -= lr * wd * w
-        const double f = 1.0 - lr * *weight_decay;
-        detail::dispatch_float(v.dtype(), name_.c_str(), [&](auto tag) {
-          using T = decltype(tag);
-          T* w = v.mutable_data<T>();
-          for (std::int64_t k = 0, k_end = v.size(); k < k_end; ++k) w[k] *= static_cast<T>(f);
-        });
+  // The built-in rules are elementwise: their updates of all variables run as one split loop
+  // after this one (constraints need the updated value, so they turn batching off).
+  bool batch = batchable(*this);
+  for (std::size_t i = 0; i < grads.size(); ++i) batch = batch && !(grads[i].defined() && variables[i].constraint());
+  std::vector<QueuedUpdate> queue;
+  {
+    QueueScope scope(batch ? &queue : nullptr);
+    for (std::size_t i = 0; i < grads.size(); ++i) {
+      if (!grads[i].defined()) continue;
+      Variable v = variables[i];
+      if (!is_floating(v.dtype()))
+        detail::raise<DTypeError>("{}: variable '{}' is {}; only float variables are optimized", name_, v.name(),
+                                  v.dtype());
+      if (weight_decay && *weight_decay > 0) {
+        bool excluded = false;
+        for (const auto& pat : exclude_from_weight_decay) excluded = excluded || v.name().find(pat) != std::string::npos;
+        if (!excluded) {  // decoupled: w -= lr * wd * w
+          const double f = 1.0 - lr * *weight_decay;
+          detail::dispatch_float(v.dtype(), name_.c_str(), [&](auto tag) {
+            using T = decltype(tag);
+            T* w = v.mutable_data<T>();
+            submit(v.size(), [w, f](std::int64_t b, std::int64_t e) {
+              for (std::int64_t k = b; k < e; ++k) w[k] *= static_cast<T>(f);
+            });
+          });
+        }
       }
+      update_step(grads[i], v, slots_for(v).values, lr, step);
+      if (v.constraint()) v.assign(v.constraint()(v.value()));
     }
-    update_step(grads[i], v, slots_for(v).values, lr, step);
-    if (v.constraint()) v.assign(v.constraint()(v.value()));
   }
+  run_queue(queue);
   ++iterations_;
 }
 
@@ -179,25 +267,6 @@ void Optimizer::load_state(const std::vector<std::pair<std::string, Tensor>>& st
   }
 }
 
-namespace {
-/// Runs f(w, g, slot pointers, n, T{}) on raw float or double buffers, split across the
-/// threads for large variables (every element's update is independent).
-template <class F>
-void fused(const char* op, const Tensor& g, Variable& v, std::vector<Tensor>& slots, F f) {
-  detail::dispatch_float(v.dtype(), op, [&](auto tag) {
-    using T = decltype(tag);
-    T* w = v.mutable_data<T>();
-    const T* gp = g.data<T>();
-    std::vector<T*> sp;
-    for (auto& s : slots) sp.push_back(s.mutable_data<T>());
-    detail::parallel_for(v.size(), [&](std::int64_t b, std::int64_t e) {
-      std::vector<T*> part(sp);
-      for (T*& p : part) p += b;
-      f(w + b, gp + b, part, e - b, T{});
-    });
-  });
-}
-}  // namespace
 
 // ---- SGD -----------------------------------------------------------------------------------------------------------
 
@@ -210,7 +279,7 @@ std::vector<std::string> SGD::slot_names() const {
 }
 
 void SGD::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t) {
-  fused("SGD", g, v, s, [&](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
+  fused("SGD", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
     using T = decltype(tag);
     const T a = static_cast<T>(lr), m = static_cast<T>(momentum);
     if (sp.empty()) {
@@ -245,7 +314,7 @@ void Adam::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, dou
   const double t = static_cast<double>(step);
   // lr_t = lr sqrt(1 - b2^t) / (1 - b1^t); w -= lr_t m / (sqrt(v) + eps)
   const double alpha = lr * std::sqrt(1 - std::pow(beta_2, t)) / (1 - std::pow(beta_1, t));
-  fused("Adam", g, v, s, [&](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
+  fused("Adam", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
     using T = decltype(tag);
     const T b1 = static_cast<T>(beta_1), b2 = static_cast<T>(beta_2), a = static_cast<T>(alpha),
             e = static_cast<T>(epsilon);
@@ -286,7 +355,7 @@ std::vector<std::string> RMSprop::slot_names() const {
 }
 
 void RMSprop::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t) {
-  fused("RMSprop", g, v, s, [&](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
+  fused("RMSprop", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
     using T = decltype(tag);
     const T r = static_cast<T>(rho), a = static_cast<T>(lr), e = static_cast<T>(epsilon), mo = static_cast<T>(momentum);
     T* vel = sp[0];
@@ -320,7 +389,7 @@ Tensor Adagrad::initial_slot(std::size_t, const Variable& v) const {
 }
 
 void Adagrad::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t) {
-  fused("Adagrad", g, v, s, [&](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
+  fused("Adagrad", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
     using T = decltype(tag);
     const T a = static_cast<T>(lr), e = static_cast<T>(epsilon);
     T* acc = sp[0];
@@ -334,7 +403,7 @@ void Adagrad::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, 
 Adadelta::Adadelta(LearningRate lr, double rho_, double eps) : Optimizer("Adadelta", std::move(lr)), rho(rho_), epsilon(eps) {}
 
 void Adadelta::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t) {
-  fused("Adadelta", g, v, s, [&](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
+  fused("Adadelta", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
     using T = decltype(tag);
     const T r = static_cast<T>(rho), a = static_cast<T>(lr), e = static_cast<T>(epsilon);
     T* ag = sp[0];
@@ -353,7 +422,7 @@ Adamax::Adamax(LearningRate lr, double b1, double b2, double eps)
 
 void Adamax::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) {
   const double a = lr / (1 - std::pow(beta_1, static_cast<double>(step)));
-  fused("Adamax", g, v, s, [&](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
+  fused("Adamax", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
     using T = decltype(tag);
     const T b1 = static_cast<T>(beta_1), b2 = static_cast<T>(beta_2), at = static_cast<T>(a), e = static_cast<T>(epsilon);
     T* m = sp[0];
@@ -388,7 +457,7 @@ void Nadam::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, do
   const double u_prod_t = u_product_, u_prod_t1 = u_product_ * u_t1;
   const double c_m = u_t1 / (1 - u_prod_t1), c_g = (1 - u_t) / (1 - u_prod_t);
   const double v_scale = 1.0 / (1 - std::pow(beta_2, t));
-  fused("Nadam", g, v, s, [&](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
+  fused("Nadam", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
     using T = decltype(tag);
     const T b1 = static_cast<T>(beta_1), b2 = static_cast<T>(beta_2), a = static_cast<T>(lr), e = static_cast<T>(epsilon);
     const T cm = static_cast<T>(c_m), cg = static_cast<T>(c_g), vs = static_cast<T>(v_scale);

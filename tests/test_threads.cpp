@@ -41,6 +41,20 @@ std::vector<Tensor> workload() {
   optimizers::Adam opt(1e-2);
   for (int i = 0; i < 3; ++i) opt.apply_gradients(grads, {w});
   out.push_back(w.value());
+  // every optimizer's updates of several variables, run as one split loop
+  for (const char* name : {"sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam"}) {
+    auto o = optimizers::get(name);
+    std::vector<Variable> vars{Variable(Tensor::random_normal({300, 257}, 0, 1, DType::float32, g), "kernel"),
+                               Variable(Tensor::random_normal({33}, 0, 1, DType::float32, g), "bias"),
+                               Variable(Tensor::random_normal({70001}, 0, 1, DType::float32, g), "big"),
+                               Variable(Tensor::random_normal({5000}, 0, 1, DType::float64, g), "wide")};
+    for (int step = 0; step < 2; ++step) {
+      std::vector<Tensor> gs;
+      for (const Variable& v : vars) gs.push_back(Tensor::random_normal(v.shape(), 0, 1, v.dtype(), g));
+      o->apply_gradients(gs, vars);
+    }
+    for (const Variable& v : vars) out.push_back(v.value());
+  }
   return out;
 }
 

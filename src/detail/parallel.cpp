@@ -12,6 +12,11 @@
 
 #include "strata/threads.hpp"
 
+#ifdef __linux__
+#include <pthread.h>
+#include <sched.h>
+#endif
+
 namespace strata::detail {
 namespace {
 
@@ -20,12 +25,17 @@ thread_local bool t_in_chunk = false;
 class Pool {
  public:
   /// False when another thread is running a loop on the pool (the caller then runs inline).
-  bool run(std::int64_t n, int chunks, std::int64_t align, ChunkFn fn, void* ctx) {
+  bool run(std::int64_t n, int chunks, int threads, std::int64_t align, ChunkFn fn, void* ctx) {
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
     {
       std::lock_guard<std::mutex> lk(m_);
-      while (static_cast<int>(workers_.size()) < chunks - 1) workers_.emplace_back([this] { work(); });
+      active_ = std::min(chunks, threads) - 1;
+      while (static_cast<int>(workers_.size()) < active_) {
+        const int index = static_cast<int>(workers_.size());
+        workers_.emplace_back([this, index] { work(index); });
+        workers_cpu_ = -1;  // the new worker needs its CPU set
+      }
       fn_ = fn;
       ctx_ = ctx;
       n_ = n;
@@ -35,6 +45,7 @@ class Pool {
       done_ = 0;
       error_ = nullptr;
     }
+    keep_off_caller_cpu();
     work_cv_.notify_all();
     std::unique_lock<std::mutex> lk(m_);
     while (next_ < chunks_) run_one(lk);
@@ -45,10 +56,30 @@ class Pool {
   }
 
  private:
-  void work() {
+  /// Lets the workers run on every allowed CPU but the caller's. Right after a GEMM the other
+  /// CPUs are busy with OpenBLAS's threads (they spin, yielding, for a while), so the scheduler
+  /// sees no idle CPU and would wake a worker on the caller's own CPU, where it preempts the
+  /// caller and the loop runs on one core after all. Updated only when the caller has moved.
+  void keep_off_caller_cpu() {
+#ifdef __linux__
+    const int cpu = sched_getcpu();
+    if (cpu < 0 || cpu == workers_cpu_ || workers_.empty()) return;
+    workers_cpu_ = cpu;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return;
+    CPU_CLR(cpu, &set);
+    if (CPU_COUNT(&set) == 0) return;  // the process may use this CPU only
+    for (auto& w : workers_) pthread_setaffinity_np(w.native_handle(), sizeof(set), &set);
+#endif
+  }
+
+  /// Worker `index` takes part in loops that want more than `index` workers (a loop on fewer
+  /// threads than the pool has leaves the others asleep).
+  void work(int index) {
     std::unique_lock<std::mutex> lk(m_);
     for (;;) {
-      work_cv_.wait(lk, [this] { return next_ < chunks_; });
+      work_cv_.wait(lk, [this, index] { return next_ < chunks_ && index < active_; });
       while (next_ < chunks_) run_one(lk);
     }
   }
@@ -86,7 +117,8 @@ class Pool {
   ChunkFn fn_ = nullptr;
   void* ctx_ = nullptr;
   std::int64_t n_ = 0, align_ = 1;
-  int chunks_ = 0, next_ = 0, done_ = 0;
+  int chunks_ = 0, next_ = 0, done_ = 0, active_ = 0;
+  int workers_cpu_ = -1;  // the CPU the workers were last kept off
   std::exception_ptr error_;
 };
 
@@ -103,11 +135,16 @@ int chunks_for(std::int64_t n, std::int64_t grain) {
   if (t_in_chunk || n < 2 * grain) return 1;
   const int threads = get_num_threads();
   if (threads <= 1) return 1;
-  return static_cast<int>(std::min<std::int64_t>(threads, n / grain));
+  // Several chunks per thread: a worker wakes tens of µs after the caller starts (longer on a
+  // virtual machine, whose idle cores are halted), and the caller meanwhile claims chunks
+  // itself, so it never waits long for a late worker.
+  return static_cast<int>(std::min<std::int64_t>(kChunksPerThread * threads,
+                                                 std::max<std::int64_t>(threads, kChunksPerThread * n / grain)));
 }
 
 void run_chunks(std::int64_t n, int chunks, std::int64_t align, ChunkFn fn, void* ctx) {
-  if (chunks <= 1 || t_in_chunk || !pool().run(n, chunks, std::max<std::int64_t>(align, 1), fn, ctx)) fn(ctx, 0, n);
+  if (chunks <= 1 || t_in_chunk || !pool().run(n, chunks, get_num_threads(), std::max<std::int64_t>(align, 1), fn, ctx))
+    fn(ctx, 0, n);
 }
 
 }  // namespace strata::detail

@@ -1,6 +1,6 @@
 #pragma once
-// strata's own loops on several cores: parallel_for splits a range into one contiguous chunk
-// per thread (strata::set_num_threads, the same count OpenBLAS uses). The workers wait
+// strata's own loops on several cores: parallel_for splits a range into a few contiguous chunks
+// per thread (strata::set_num_threads, the same count OpenBLAS uses), which idle threads claim. The workers wait
 // passively (a condition variable, never spinning), so they do not take cores from OpenBLAS's
 // threads between GEMMs. Chunks depend only on the range and the thread count, and only
 // elementwise loops use this (no reductions), so results are identical for any thread count.
@@ -9,11 +9,13 @@
 
 namespace strata::detail {
 
-/// Elements per chunk, at least: loops under twice this stay on the calling thread. Waking a
-/// worker next to OpenBLAS's (which spin for a while after each GEMM) costs tens of µs, and
-/// memory-bound loops gain little from a second core, so only large loops (a convolution's
-/// activations, its patches) are split; a 401k-weight Adam update is not.
+/// Loops under twice this many elements stay on the calling thread. Waking a worker costs tens
+/// of µs (more on a virtual machine), and memory-bound loops gain little from a second core,
+/// so only large loops (a convolution's activations, its patches) are split. Compute-bound
+/// loops pass a smaller grain (the optimizers' updates: 32k).
 constexpr std::int64_t kParallelGrain = 262144;
+/// Chunks per thread of a split loop (whoever is free claims the next one).
+constexpr std::int64_t kChunksPerThread = 4;
 
 using ChunkFn = void (*)(void* ctx, std::int64_t begin, std::int64_t end);
 

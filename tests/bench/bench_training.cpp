@@ -10,6 +10,10 @@
 //   with the GEMMs of its im2col convolutions and dense layers. Compare `step_ms` with LibTorch's
 //   `cnn_torch T` run in the same session.
 //
+// BM_AdamStep/T: Adam's apply_gradients over the MLP's six variables (535k parameters), each
+//   step preceded by one of the MLP's GEMMs (not timed) so that OpenBLAS's threads are in the
+//   state they are in during training.
+//
 // The Fashion-MNIST files come from Debian's dataset-fashion-mnist; without them the benchmark
 // uses random images of the same shapes (the timings do not depend on the values).
 #include <algorithm>
@@ -180,6 +184,33 @@ void BM_CNNStep(benchmark::State& state) {
   state.counters["ratio"] = median(ratios);
 }
 BENCHMARK(BM_CNNStep)->Arg(1)->Arg(2)->Iterations(200)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+void BM_AdamStep(benchmark::State& state) {
+  set_num_threads(static_cast<int>(state.range(0)));
+  set_seed(1);
+  std::vector<Variable> vars;
+  std::vector<Tensor> grads;
+  const std::vector<std::int64_t> widths{784, 512, 256, 10};
+  for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+    for (const Shape& s : {Shape{widths[l], widths[l + 1]}, Shape{widths[l + 1]}}) {
+      vars.emplace_back(Tensor::random_normal(s));
+      grads.push_back(Tensor::random_normal(s));
+    }
+  }
+  optimizers::Adam adam(1e-3);
+  Gemm gemm(true, false, 784, 512, 128);  // the first layer's dW
+  std::vector<double> steps;
+  for (auto _ : state) {
+    gemm.run();
+    const auto t0 = Clock::now();
+    adam.apply_gradients(grads, vars);
+    const double s = seconds_since(t0);
+    state.SetIterationTime(s);
+    steps.push_back(s);
+  }
+  state.counters["step_us"] = 1e6 * median(steps);
+}
+BENCHMARK(BM_AdamStep)->Arg(1)->Arg(2)->Iterations(2000)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -188,6 +188,82 @@ TEST_CASE("gradient clipping, weight decay and constraints", "[optimizers]") {
   CHECK_TENSOR(w.value(), {1}, {0});
 }
 
+namespace {
+
+/// Adam whose update_step reads the variable right after the base class's update.
+class RecordingAdam : public optimizers::Adam {
+ public:
+  using Adam::Adam;
+  std::vector<double> seen;  // the first element of each variable after its update
+
+ protected:
+  void update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override {
+    Adam::update_step(g, v, s, lr, step);
+    seen.push_back(v.value().to_vector<double>()[0]);
+  }
+};
+
+/// Variables of mixed sizes and dtypes (over the size at which the updates split across threads).
+std::vector<Variable> mixed_variables() {
+  Generator gen(5);
+  return {Variable(Tensor::random_normal({300, 257}, 0, 1, DType::float32, gen), "dense/kernel"),
+          Variable(Tensor::random_normal({33}, 0, 1, DType::float32, gen), "dense/bias"),
+          Variable(Tensor::random_normal({70001}, 0, 1, DType::float32, gen), "big"),
+          Variable(Tensor::random_normal({5000}, 0, 1, DType::float64, gen), "wide")};
+}
+
+std::vector<Tensor> mixed_gradients(int step) {
+  Generator gen(static_cast<std::uint64_t>(100 + step));
+  std::vector<Tensor> g;
+  for (const Variable& v : mixed_variables())
+    g.push_back(Tensor::random_normal(v.shape(), 0, 1, v.dtype(), gen));
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("updates of all variables run as one loop, in order and with the same bits", "[optimizers][threads]") {
+  const int saved = get_num_threads();
+  set_num_threads(2);
+  // a subclass's update_step runs its variables one by one (it may read the variable after the
+  // base update, and must see the update applied); the built-in Adam batches them
+  std::vector<Variable> batched = mixed_variables(), one_by_one = mixed_variables();
+  optimizers::Adam adam(0.01);
+  RecordingAdam recording(0.01);
+  adam.weight_decay = recording.weight_decay = 0.1;  // decoupled decay runs before each update
+  adam.exclude_from_weight_decay = recording.exclude_from_weight_decay = {"bias"};
+  for (int step = 1; step <= 3; ++step) {
+    const std::vector<Tensor> g = mixed_gradients(step);
+    adam.apply_gradients(g, batched);
+    recording.apply_gradients(g, one_by_one);
+    for (std::size_t i = 0; i < batched.size(); ++i) {
+      INFO("step " << step << ", variable " << batched[i].name());
+      CHECK(array_equal(batched[i].value(), one_by_one[i].value()));
+      CHECK(recording.seen[(step - 1) * batched.size() + i] == one_by_one[i].value().to_vector<double>()[0]);
+    }
+  }
+  // against a scalar reference for one element of each variable
+  std::vector<Variable> fresh = mixed_variables();
+  std::vector<double> w, m(fresh.size(), 0.0), v(fresh.size(), 0.0);
+  for (const Variable& x : fresh) w.push_back(x.value().to_vector<double>()[0]);
+  for (int t = 1; t <= 3; ++t) {
+    const std::vector<Tensor> g = mixed_gradients(t);
+    for (std::size_t i = 0; i < fresh.size(); ++i) {
+      const double gi = g[i].to_vector<double>()[0];
+      if (fresh[i].name() != "dense/bias") w[i] *= 1 - 0.01 * 0.1;
+      m[i] = 0.9 * m[i] + 0.1 * gi;
+      v[i] = 0.999 * v[i] + 0.001 * gi * gi;
+      w[i] -= 0.01 * std::sqrt(1 - std::pow(0.999, t)) / (1 - std::pow(0.9, t)) * m[i] / (std::sqrt(v[i]) + 1e-7);
+    }
+  }
+  for (std::size_t i = 0; i < fresh.size(); ++i) {
+    INFO(fresh[i].name());
+    const double tol = fresh[i].dtype() == DType::float64 ? 1e-12 : 1e-5;
+    CHECK(batched[i].value().to_vector<double>()[0] == Approx(w[i]).epsilon(tol));
+  }
+  set_num_threads(saved);
+}
+
 TEST_CASE("optimizer state saves and restores exactly", "[optimizers]") {
   auto make = [] { return optimizers::Adam(0.05); };
   Variable a(f64({1, 2, 3}, {3}), "a");
