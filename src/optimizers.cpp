@@ -95,26 +95,30 @@ constexpr std::int64_t kUpdateGrain = 32768;
 
 /// Part [begin, end) of one variable's elementwise update.
 using RangeUpdate = std::function<void(std::int64_t, std::int64_t)>;
+/// The queued updates of one variable (decoupled weight decay, then update_step's), which run
+/// in this order over each part of the variable.
 struct QueuedUpdate {
   std::int64_t size;
-  RangeUpdate run;
+  std::vector<RangeUpdate> runs;
 };
 
 /// While apply_gradients batches a built-in optimizer's updates, submit() queues them here
-/// instead of running them, and they then run as one loop over all variables (one wake of
-/// the worker threads per step rather than one per variable).
+/// (under the variable being updated, the last entry) instead of running them, and they then
+/// run as one loop over all variables: one wake of the worker threads per step rather than
+/// one per variable.
 thread_local std::vector<QueuedUpdate>* t_queue = nullptr;
 
 void submit(std::int64_t n, RangeUpdate run) {
-  if (t_queue)
-    t_queue->push_back({n, std::move(run)});
+  if (t_queue && !t_queue->empty() && t_queue->back().size == n)
+    t_queue->back().runs.push_back(std::move(run));
   else
     detail::parallel_for(n, run, kUpdateGrain);
 }
 
-/// Runs the queued updates as one loop over their concatenated elements, split across the
-/// threads. Each variable starts at a multiple of 16 so that chunk bounds keep SIMD batches
-/// whole; updates of one variable run in queue order within every chunk.
+/// Runs the queued updates as one loop over the variables' concatenated elements, split
+/// across the threads. Each variable starts at a multiple of 16 so that chunk bounds keep
+/// SIMD batches whole. A chunk runs all of a variable's updates over its part in queue order,
+/// and no two chunks share an element, so the updates of an element never race.
 void run_queue(const std::vector<QueuedUpdate>& q) {
   std::vector<std::int64_t> start(q.size() + 1, 0);
   for (std::size_t k = 0; k < q.size(); ++k) start[k + 1] = (start[k] + q[k].size + 15) / 16 * 16;
@@ -122,7 +126,8 @@ void run_queue(const std::vector<QueuedUpdate>& q) {
     std::size_t k = static_cast<std::size_t>(std::upper_bound(start.begin(), start.end(), b) - start.begin()) - 1;
     for (; k < q.size() && start[k] < e; ++k) {
       const std::int64_t lo = std::max(b, start[k]), hi = std::min(e, start[k] + q[k].size);
-      if (lo < hi) q[k].run(lo - start[k], hi - start[k]);
+      if (lo < hi)
+        for (const RangeUpdate& run : q[k].runs) run(lo - start[k], hi - start[k]);
     }
   }, kUpdateGrain);
 }
@@ -213,6 +218,7 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& gradients, const std:
       if (!is_floating(v.dtype()))
         detail::raise<DTypeError>("{}: variable '{}' is {}; only float variables are optimized", name_, v.name(),
                                   v.dtype());
+      if (batch) queue.push_back({v.size(), {}});  // this variable's updates queue here
       if (weight_decay && *weight_decay > 0) {
         bool excluded = false;
         for (const auto& pat : exclude_from_weight_decay) excluded = excluded || v.name().find(pat) != std::string::npos;
