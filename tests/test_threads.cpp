@@ -22,6 +22,11 @@ std::vector<Tensor> workload() {
   const Tensor c = Tensor::random_normal({1100, 1}, 0, 1, DType::float32, g);
   const Tensor flat = Tensor::random_normal({1000003}, 0, 1, DType::float32, g);
   std::vector<Tensor> out{add(a, b), mul(c, a), sub(c, b), exp(flat), relu(flat), tanh(a), where(greater(a, 0.0), a, b)};
+  // strata's GEMM kernels: a short K split by rows, a long K by fixed blocks of partial sums
+  const Tensor tall = Tensor::random_normal({30001, 9}, 0, 1, DType::float32, g);
+  const Tensor wide = Tensor::random_normal({9, 50001}, 0, 1, DType::float32, g);
+  out.push_back(matmul(tall, Tensor::random_normal({9, 40}, 0, 1, DType::float32, g)));
+  out.push_back(matmul(wide, Tensor::random_normal({50001, 32}, 0, 1, DType::float32, g)));
   // convolution, pooling and the fused bias + relu on a batch big enough to split
   const Tensor img = Tensor::random_normal({64, 28, 28, 3}, 0, 1, DType::float32, g);
   const Tensor k = Tensor::random_normal({3, 3, 3, 32}, 0, 1, DType::float32, g);

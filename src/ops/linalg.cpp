@@ -7,6 +7,7 @@
 #include "detail/dispatch.hpp"
 #include "detail/tensor_impl.hpp"
 #include "ops/grad_util.hpp"
+#include "ops/skinny_gemm.hpp"
 #include "strata/blas.hpp"
 #include "strata/autograd/tape.hpp"
 #include "strata/ops/math.hpp"
@@ -19,7 +20,8 @@ using autograd::BackwardContext;
 
 namespace detail {
 
-/// C[M,N] = op(A) op(B), row-major, float32/float64 through BLAS, int64 by loops.
+/// C[M,N] = op(A) op(B), row-major: float32/float64 through BLAS (or strata's kernels for a
+/// short K or a small output over a long K), int64 by loops.
 template <class T>
 void gemm(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, const T* A, const T* B, T* C) {
   if (M == 0 || N == 0) return;
@@ -28,6 +30,7 @@ void gemm(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, cons
     return;
   }
   if constexpr (std::is_floating_point_v<T>) {
+    if (skinny_gemm(ta, tb, M, N, K, A, B, C)) return;
     blas::gemm(ta, tb, M, N, K, T(1), A, ta ? M : K, B, tb ? K : N, T(0), C, N);
   } else {
     for (std::int64_t i = 0; i < M; ++i)

@@ -1,4 +1,6 @@
 // matmul (plain, transposed, batched with broadcasting, vectors) and transpose.
+#include <cmath>
+
 #include "support/helpers.hpp"
 
 using namespace strata;
@@ -33,6 +35,52 @@ TEST_CASE("matmul transpose flags equal materialised transposes", "[linalg]") {
   CHECK(allclose(matmul(a, a, true, false), matmul(transpose(a), a), 1e-12));
   CHECK(allclose(matmul(b, a, false, false), matmul(b, a), 1e-12));
   CHECK(allclose(matmul(a, a, false, true), matmul(a, transpose(a)), 1e-12));
+}
+
+TEST_CASE("matmul with a short inner dimension or a small output over a long one", "[linalg]") {
+  // strata's own kernels take these shapes (K <= 16, or M * N small with K >= 4096); the
+  // others go to BLAS. Every transpose, odd sizes, both float types, against a double loop
+  // with the usual rounding bound |error| <= 2 K eps sum_k |a_ik b_kj|.
+  struct Case {
+    std::int64_t M, K, N;
+  };
+  const std::vector<Case> cases = {{300, 9, 37}, {64, 1, 16}, {130, 16, 5}, {1000, 3, 33}, {5, 9, 40},
+                                   {9, 5000, 32}, {3, 4097, 17}, {1, 8193, 1}, {16, 4500, 64}, {40, 4096, 40}};
+  for (DType dt : {DType::float32, DType::float64}) {
+    const double eps = dt == DType::float32 ? 1.2e-7 : 2.3e-16;
+    for (const Case& c : cases)
+      for (bool ta : {false, true})
+        for (bool tb : {false, true}) {
+          INFO(dtype_name(dt) << " M=" << c.M << " K=" << c.K << " N=" << c.N << " ta=" << ta << " tb=" << tb);
+          const Tensor a = rnd(ta ? Shape{c.K, c.M} : Shape{c.M, c.K}, 21).astype(dt);
+          const Tensor b = rnd(tb ? Shape{c.N, c.K} : Shape{c.K, c.N}, 22).astype(dt);
+          const Tensor out = matmul(a, b, ta, tb);
+          REQUIRE(out.shape() == Shape{c.M, c.N});
+          const std::vector<double> av = a.to_vector<double>(), bv = b.to_vector<double>(), ov = out.to_vector<double>();
+          bool ok = true;
+          for (std::int64_t i = 0; i < c.M && ok; ++i)
+            for (std::int64_t j = 0; j < c.N && ok; ++j) {
+              double ref = 0, bound = 0;
+              for (std::int64_t k = 0; k < c.K; ++k) {
+                const double x = av[static_cast<std::size_t>(ta ? k * c.M + i : i * c.K + k)];
+                const double y = bv[static_cast<std::size_t>(tb ? j * c.K + k : k * c.N + j)];
+                ref += x * y;
+                bound += std::abs(x * y);
+              }
+              const double got = ov[static_cast<std::size_t>(i * c.N + j)];
+              if (std::abs(got - ref) > 2 * static_cast<double>(c.K) * eps * bound + 1e-300) {
+                ok = false;
+                FAIL_CHECK("C[" << i << ", " << j << "] = " << got << ", expected " << ref);
+              }
+            }
+          CHECK(ok);
+        }
+  }
+  // the short-K kernel differentiates like any matmul
+  CHECK_GRADCHECK(gradcheck([](const std::vector<Tensor>& in) { return matmul(in[0], in[1]); },
+                            {rnd({40, 3}, 23), rnd({3, 7}, 24)}));
+  CHECK_GRADCHECK(gradcheck([](const std::vector<Tensor>& in) { return matmul(in[0], in[1], true, true); },
+                            {rnd({5, 33}, 25), rnd({6, 5}, 26)}));
 }
 
 TEST_CASE("batched matmul broadcasts batch dimensions", "[linalg]") {
