@@ -165,8 +165,10 @@ case "$cmd" in
     # -O1 with line tables only (-g1): what the sanitizers need for exact reports, and half the
     # build time of -O2 -g. (gcc's -Wmaybe-uninitialized misfires in Catch2 and libstdc++ under
     # the sanitizers.)
-    configure build-asan -Db_sanitize=address,undefined -Dbuildtype=plain -Doptimization=1 -Ddebug=false \
-      -Dnative=false -Dexamples=false -Dbenchmarks=disabled "-Dcpp_args=-g1 -Wno-maybe-uninitialized"
+    asan_options=(-Db_sanitize=address,undefined -Dbuildtype=plain -Doptimization=1 -Ddebug=false
+      -Dnative=false -Dexamples=false -Dbenchmarks=disabled "-Dcpp_args=-g1 -Wno-maybe-uninitialized")
+    configure build-asan "${asan_options[@]}"
+    meson configure build-asan "${asan_options[@]}" >/dev/null  # an older build-asan/ gets them too
     build build-asan
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
     run_tests build-asan no

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 #include <typeinfo>
+#include <unordered_set>
 
 #include "detail/dispatch.hpp"
 #include "detail/denormals.hpp"
@@ -90,7 +91,7 @@ void Optimizer::build(const std::vector<Variable>& variables) {
 }
 
 namespace {
-/// Elements per chunk of the optimizer loops, at least (they split from 64k elements).
+/// The optimizer loops' grain: they split across the threads from 64k elements on.
 constexpr std::int64_t kUpdateGrain = 32768;
 
 /// Part [begin, end) of one variable's elementwise update.
@@ -134,10 +135,13 @@ void run_queue(const std::vector<QueuedUpdate>& q) {
 
 /// Sets t_queue for the updates of one apply_gradients call, and clears it however the call ends.
 struct QueueScope {
-  explicit QueueScope(std::vector<QueuedUpdate>* q) { t_queue = q; }
-  ~QueueScope() { t_queue = nullptr; }
+  explicit QueueScope(std::vector<QueuedUpdate>* q) : saved_(t_queue) { t_queue = q; }
+  ~QueueScope() { t_queue = saved_; }
   QueueScope(const QueueScope&) = delete;
   QueueScope& operator=(const QueueScope&) = delete;
+
+ private:
+  std::vector<QueuedUpdate>* saved_;
 };
 
 /// The optimizers whose update_step only submits elementwise work (not subclasses: an
@@ -206,9 +210,13 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& gradients, const std:
   const std::int64_t step = iterations_ + 1;
   before_step(step);
   // The built-in rules are elementwise: their updates of all variables run as one split loop
-  // after this one (constraints need the updated value, so they turn batching off).
+  // after this one. Constraints need the updated value, and a variable listed twice must get
+  // its two updates one after the other, so either turns batching off.
   bool batch = batchable(*this);
-  for (std::size_t i = 0; i < grads.size(); ++i) batch = batch && !(grads[i].defined() && variables[i].constraint());
+  std::unordered_set<const void*> seen;
+  for (std::size_t i = 0; i < grads.size() && batch; ++i)
+    if (grads[i].defined())
+      batch = !variables[i].constraint() && seen.insert(variables[i].state()).second;
   std::vector<QueuedUpdate> queue;
   {
     QueueScope scope(batch ? &queue : nullptr);

@@ -8,12 +8,6 @@ using namespace strata::testing;
 
 namespace {
 
-/// Restores the thread count a test changed.
-struct ThreadsGuard {
-  int saved = get_num_threads();
-  ~ThreadsGuard() { set_num_threads(saved); }
-};
-
 /// Every op family that splits its loop, on sizes well above the split threshold.
 std::vector<Tensor> workload() {
   Generator g(11);

@@ -9,6 +9,16 @@
 
 namespace strata::detail {
 
+/// The calling thread's floating-point control state (SSE's MXCSR: rounding, FTZ, DAZ), which
+/// strata's worker threads adopt for each chunk they run for a caller.
+#if defined(__SSE__)
+inline unsigned fp_mode() { return _mm_getcsr(); }
+inline void set_fp_mode(unsigned mode) { _mm_setcsr(mode); }
+#else
+inline unsigned fp_mode() { return 0; }
+inline void set_fp_mode(unsigned) {}
+#endif
+
 class ScopedFlushDenormals {
  public:
 #if defined(__SSE__)

@@ -7,14 +7,17 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
+#include "detail/denormals.hpp"
 #include "strata/threads.hpp"
 
 #ifdef __linux__
 #include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 #endif
 
 namespace strata::detail {
@@ -33,9 +36,15 @@ class Pool {
       active_ = std::min(chunks, threads) - 1;
       while (static_cast<int>(workers_.size()) < active_) {
         const int index = static_cast<int>(workers_.size());
-        workers_.emplace_back([this, index] { work(index); });
+        try {
+          workers_.emplace_back([this, index] { work(index); });
+        } catch (const std::system_error&) {  // no more threads (a container's limit): use those there are
+          active_ = index;
+          break;
+        }
         workers_cpu_ = -1;  // the new worker needs its CPU set
       }
+      fp_mode_ = fp_mode();  // workers run the chunks in the caller's mode (denormals flushed or not)
       fn_ = fn;
       ctx_ = ctx;
       n_ = n;
@@ -64,13 +73,13 @@ class Pool {
 #ifdef __linux__
     const int cpu = sched_getcpu();
     if (cpu < 0 || cpu == workers_cpu_ || workers_.empty()) return;
-    workers_cpu_ = cpu;
     cpu_set_t set;
     CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof(set), &set) != 0) return;
+    if (sched_getaffinity(getpid(), sizeof(set), &set) != 0) return;  // the process's CPUs
     CPU_CLR(cpu, &set);
     if (CPU_COUNT(&set) == 0) return;  // the process may use this CPU only
     for (auto& w : workers_) pthread_setaffinity_np(w.native_handle(), sizeof(set), &set);
+    workers_cpu_ = cpu;
 #endif
   }
 
@@ -90,14 +99,18 @@ class Pool {
     const std::int64_t b = bound(c), e = bound(c + 1);
     const ChunkFn fn = fn_;
     void* const ctx = ctx_;
+    const unsigned caller_mode = fp_mode_;
     lk.unlock();
     std::exception_ptr err;
     t_in_chunk = true;
+    const unsigned own_mode = fp_mode();
+    if (own_mode != caller_mode) set_fp_mode(caller_mode);
     try {
       if (e > b) fn(ctx, b, e);
     } catch (...) {
       err = std::current_exception();
     }
+    if (own_mode != caller_mode) set_fp_mode(own_mode);
     t_in_chunk = false;
     lk.lock();
     if (err && !error_) error_ = err;
@@ -119,6 +132,7 @@ class Pool {
   std::int64_t n_ = 0, align_ = 1;
   int chunks_ = 0, next_ = 0, done_ = 0, active_ = 0;
   int workers_cpu_ = -1;  // the CPU the workers were last kept off
+  unsigned fp_mode_ = 0;  // the caller's floating-point mode
   std::exception_ptr error_;
 };
 

@@ -149,7 +149,7 @@ template <class T>
 bool skinny_gemm(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, const T* A, const T* B, T* C) {
   if (M <= 0 || N <= 0 || K <= 0) return false;
   constexpr std::int64_t W = kWidth<T>;
-  if (K <= kShortK && M >= 2 * W) {
+  if (K <= kShortK && M >= 2 * W && K * ((N + W - 1) / W * W) <= kShortPacked) {
     short_k(ta, tb, M, N, K, A, B, C);
     return true;
   }

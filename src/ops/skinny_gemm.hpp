@@ -3,7 +3,8 @@
 //
 // - a short inner dimension (K <= kShortK): the forward of a 3x3 convolution over one channel
 //   is [N*H*W, 9] @ [9, filters]. OpenBLAS packs both operands and zeroes C first; here each
-//   output row is one pass of K broadcasts over a packed op(B) held in L1, written once.
+//   output row is one pass of K broadcasts over a packed op(B) kept in cache (K * N up to
+//   kShortPacked), written once.
 // - a small output over a long inner dimension (M * N <= kSmallOutput, K >= kLongK): that
 //   convolution's kernel gradient, [9, N*H*W] @ [N*H*W, filters]. Here the output stays in
 //   L1 while K streams past, in fixed blocks whose partial sums are added in block order (the
@@ -16,6 +17,7 @@
 namespace strata::detail {
 
 constexpr std::int64_t kShortK = 16;
+constexpr std::int64_t kShortPacked = 32768;  // elements of packed op(B) at most (L2-resident)
 constexpr std::int64_t kLongK = 4096;
 constexpr std::int64_t kSmallOutput = 1024;
 

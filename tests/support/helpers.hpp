@@ -102,6 +102,12 @@ inline void check_gradcheck(const char* file, int line, const GradcheckReport& r
   CHECK(r.elements_checked > 0);
 }
 
+/// Restores the thread count a test changed, however the test ends.
+struct ThreadsGuard {
+  int saved = get_num_threads();
+  ~ThreadsGuard() { set_num_threads(saved); }
+};
+
 }  // namespace strata::testing
 
 /// CHECK_TENSOR(t, {shape...}, {values...}[, tol]): shape and values of t.

@@ -223,7 +223,7 @@ std::vector<Tensor> mixed_gradients(int step) {
 }  // namespace
 
 TEST_CASE("updates of all variables run as one loop, in order and with the same bits", "[optimizers][threads]") {
-  const int saved = get_num_threads();
+  ThreadsGuard guard;
   set_num_threads(2);
   // a subclass's update_step runs its variables one by one (it may read the variable after the
   // base update, and must see the update applied); the built-in Adam batches them
@@ -261,7 +261,41 @@ TEST_CASE("updates of all variables run as one loop, in order and with the same 
     const double tol = fresh[i].dtype() == DType::float64 ? 1e-12 : 1e-5;
     CHECK(batched[i].value().to_vector<double>()[0] == Approx(w[i]).epsilon(tol));
   }
-  set_num_threads(saved);
+  // a variable listed twice gets its two updates one after the other, as a subclass's would
+  std::vector<Variable> twice = mixed_variables(), twice_ref = mixed_variables();
+  optimizers::Adam adam2(0.01);
+  RecordingAdam recording2(0.01);
+  for (int step = 1; step <= 3; ++step) {
+    const std::vector<Tensor> g = mixed_gradients(step), h = mixed_gradients(step + 10);
+    adam2.apply_gradients({g[2], h[2], g[0]}, {twice[2], twice[2], twice[0]});
+    recording2.apply_gradients({g[2], h[2], g[0]}, {twice_ref[2], twice_ref[2], twice_ref[0]});
+    CHECK(array_equal(twice[2].value(), twice_ref[2].value()));
+    CHECK(array_equal(twice[0].value(), twice_ref[0].value()));
+  }
+}
+
+TEST_CASE("worker threads flush denormals in the optimizer's updates as the caller does", "[optimizers][threads]") {
+  ThreadsGuard guard;
+  set_num_threads(2);
+  (void)relu(Tensor::random_normal({1 << 20}));  // workers made outside any flushing scope
+  const std::int64_t n = 2000000;                   // long enough for the worker to take chunks
+  Variable w(Tensor::ones({n}), "w");
+  optimizers::Adam opt(1e-3);
+  opt.build({w});
+  // a momentum just above float's smallest normal: decayed by 0.9 it would turn denormal
+  opt.load_state({{"w/momentum", Tensor::full({n}, 1.2e-38)}, {"w/velocity", Tensor::ones({n})}});
+  opt.apply_gradients({Tensor::zeros({n})}, {w});
+  const auto st = opt.state();
+  REQUIRE(st[1].first == "w/momentum");
+  std::int64_t subnormal = 0;
+  for (float m : st[1].second.to_vector<float>()) subnormal += std::fpclassify(m) == FP_SUBNORMAL;
+  CHECK(subnormal == 0);
+  // and outside the optimizer, workers keep denormals as the caller does (whatever mode they
+  // were made in: a thread starts in its creator's mode): 1e-38 * 0.5 is a denormal everywhere
+  std::int64_t normal = 0;
+  const Tensor tiny = Tensor::full({1 << 22}, 1e-38), half = Tensor::full({1 << 22}, 0.5);
+  for (float h : mul(tiny, half).to_vector<float>()) normal += std::fpclassify(h) != FP_SUBNORMAL;
+  CHECK(normal == 0);
 }
 
 TEST_CASE("optimizer state saves and restores exactly", "[optimizers]") {
