@@ -118,7 +118,7 @@ TEST_CASE("weights alone: .npz by name, errors on a mismatch", "[io][saving]") {
 
 TEST_CASE("BackupAndRestore resumes an interrupted fit bitwise", "[io][saving][determinism]") {
   auto [x, y] = blobs();
-  const int saved_threads = get_num_threads();
+  ThreadsGuard threads;
   set_num_threads(1);
   // uninterrupted: 4 epochs
   auto full = make_model(11);
@@ -147,7 +147,6 @@ TEST_CASE("BackupAndRestore resumes an interrupted fit bitwise", "[io][saving][d
   CHECK(same_weights(*second, *full));
   CHECK(second->optimizer()->iterations() == full->optimizer()->iterations());
   CHECK_FALSE(std::ifstream(dir + "/backup.strata").good());  // deleted once training completed
-  set_num_threads(saved_threads);
 }
 
 TEST_CASE("ModelCheckpoint saves every epoch or the best one", "[io][saving]") {

@@ -119,6 +119,7 @@ TEST_CASE("fit prints Keras's progress bar", "[fit][progress]") {
 }
 
 TEST_CASE("fit is deterministic under set_seed", "[fit][determinism]") {
+  ThreadsGuard threads;
   auto run = [] {
     set_num_threads(1);
     set_seed(123);
