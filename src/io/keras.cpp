@@ -18,6 +18,7 @@
 
 #include "detail/errors.hpp"
 #include "io/h5.hpp"
+#include "io/util.hpp"
 #include "io/zip.hpp"
 #include "layers/node.hpp"
 #include "strata/config.hpp"
@@ -32,6 +33,7 @@ namespace strata::io::keras {
 
 using layers::Layer;
 using models::Model;
+using detail_io::ends_with;
 
 namespace {
 
@@ -171,9 +173,7 @@ void load_weights_h5(Model& model, std::string_view bytes, const std::string& wh
   const detail::h5::Reader r(bytes, what);
   if (!r.is_group("layers") && !r.is_group("vars"))
     detail::raise<IOError>("'{}': not a Keras 3 weights file (no 'layers' or 'vars' group){}", what,
-                           r.is_group("model_weights") || r.members("").size() > 0
-                               ? "; Keras 2's legacy .h5 layout is not read"
-                               : "");
+                           r.members("").empty() ? "" : "; Keras 2's legacy .h5 layout is not read");
   // Read and check everything before assigning anything.
   std::vector<std::pair<Variable, Tensor>> values;
   std::map<std::string, std::size_t> expected;  // vars group -> number of variables
@@ -234,9 +234,9 @@ void to_keras3(Config& c, const std::string& module) {
   }
   for (const auto& [key, value] : c.entries()) {
     std::string sub = "keras.layers";
-    if (key.size() > 12 && key.compare(key.size() - 12, 12, "_initializer") == 0) sub = "keras.initializers";
-    if (key.size() > 12 && key.compare(key.size() - 12, 12, "_regularizer") == 0) sub = "keras.regularizers";
-    if (key.size() > 11 && key.compare(key.size() - 11, 11, "_constraint") == 0) sub = "keras.constraints";
+    if (ends_with(key, "_initializer")) sub = "keras.initializers";
+    if (ends_with(key, "_regularizer")) sub = "keras.regularizers";
+    if (ends_with(key, "_constraint")) sub = "keras.constraints";
     if (key == "dtype") sub = "keras";
     to_keras3(c[key], sub);
   }
@@ -273,9 +273,7 @@ Archive read_archive(std::string_view bytes, const std::string& what) {
 }  // namespace
 
 std::string keras_archive(const Model& model, const std::string& what) {
-  Config config = Config::parse(model.to_json());
-  config.erase("keras_version");
-  config.erase("backend");
+  Config config = Config::object({{"class_name", model.class_name()}, {"config", model.get_config()}});
   to_keras3(config, "keras.layers");
   config["build_config"] = Config::object({{"input_shape", Config()}});
   const Config meta = Config::object(
@@ -288,18 +286,8 @@ std::string keras_archive(const Model& model, const std::string& what) {
 
 std::shared_ptr<Model> load_keras(std::string_view bytes, const std::string& what) {
   const Archive a = read_archive(bytes, what);
-  Config config;
-  try {
-    config = Config::parse(a.config);
-  } catch (const ValueError& e) {
-    detail::raise<IOError>("'{}:config.json': {}", what, e.what());
-  }
-  std::shared_ptr<Model> model;
-  try {
-    model = models::model_from_config(config);
-  } catch (const ValueError& e) {
-    detail::raise<ValueError>("'{}': {}", what, e.what());
-  }
+  const std::shared_ptr<Model> model =
+      detail_io::model_from_config(detail_io::parse_json(a.config, what + ":config.json"), what);
   load_weights_h5(*model, a.weights, what + ":model.weights.h5");
   return model;
 }

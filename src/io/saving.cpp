@@ -15,6 +15,7 @@
 #include "detail/fileio.hpp"
 #include "detail/tensor_impl.hpp"
 #include "io/keras.hpp"
+#include "io/util.hpp"
 #include "io/zip.hpp"
 #include "strata/models/saving.hpp"
 #include "strata/ops.hpp"
@@ -25,6 +26,9 @@
 namespace strata::io {
 
 using models::Model;
+using detail_io::ends_with;
+using detail_io::model_from_config;
+using detail_io::parse_json;
 
 namespace {
 
@@ -32,10 +36,6 @@ namespace {
 constexpr std::uint64_t kMaxFileBytes = std::uint64_t(8) << 30;
 /// TF.js writes shards of 4 MiB.
 constexpr std::size_t kShardBytes = std::size_t(4) << 20;
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 bool is_directory(const std::string& path) {
   struct stat st {};
@@ -68,15 +68,6 @@ std::string read_bounded(const std::string& path) {
   if (::stat(path.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) > kMaxFileBytes)
     detail::raise<IOError>("'{}': {} bytes is more than a model file may hold", path, st.st_size);
   return detail::read_file(path);
-}
-
-/// Parses JSON from a file; errors name the file.
-Config parse_json(const std::string& text, const std::string& what) {
-  try {
-    return Config::parse(text);
-  } catch (const ValueError& e) {
-    detail::raise<IOError>("'{}': {}", what, e.what());
-  }
 }
 
 // ---- weight names -------------------------------------------------------------------------------------------------
@@ -311,12 +302,7 @@ std::shared_ptr<Model> tfjs_model(const std::string& json_text, const FileReader
   Config topology = doc.at("modelTopology");
   if (topology.is_object() && topology.contains("model_config")) topology = topology.at("model_config");
   from_tfjs_defaults(topology);
-  std::shared_ptr<Model> model;
-  try {
-    model = models::model_from_config(topology);
-  } catch (const ValueError& e) {
-    detail::raise<ValueError>("'{}': {}", what, e.what());
-  }
+  const std::shared_ptr<Model> model = model_from_config(topology, what);
   if (doc.contains("weightsManifest")) assign_named(*model, read_tfjs_weights(doc.at("weightsManifest"), read, what), what);
   return model;
 }
@@ -406,12 +392,7 @@ int saved_epochs(const StrataArchive& a) {
 }
 
 std::shared_ptr<Model> strata_model(const StrataArchive& a, const std::string& path) {
-  std::shared_ptr<Model> model;
-  try {
-    model = models::model_from_config(a.config);
-  } catch (const ValueError& e) {
-    detail::raise<ValueError>("'{}': {}", path, e.what());
-  }
+  const std::shared_ptr<Model> model = model_from_config(a.config, path);
   assign_named(*model, a.weights, path);
   model->epochs_completed = saved_epochs(a);
   return model;
