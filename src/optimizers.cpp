@@ -3,8 +3,10 @@
 #include "strata/optimizers.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
+#include <stdexcept>
 #include <typeinfo>
 #include <unordered_set>
 
@@ -110,10 +112,10 @@ struct QueuedUpdate {
 thread_local std::vector<QueuedUpdate>* t_queue = nullptr;
 
 void submit(std::int64_t n, RangeUpdate run) {
-  if (t_queue && !t_queue->empty() && t_queue->back().size == n)
-    t_queue->back().runs.push_back(std::move(run));
-  else
-    detail::parallel_for(n, run, kUpdateGrain);
+  if (!t_queue) return detail::parallel_for(n, run, kUpdateGrain);
+  if (t_queue->empty() || t_queue->back().size != n)  // apply_gradients opens an entry per variable
+    throw std::logic_error("optimizer update submitted outside its variable's queue entry");
+  t_queue->back().runs.push_back(std::move(run));
 }
 
 /// Runs the queued updates as one loop over the variables' concatenated elements, split
@@ -152,20 +154,31 @@ bool batchable(const Optimizer& o) {
          t == typeid(Adagrad) || t == typeid(Adadelta) || t == typeid(Adamax) || t == typeid(Nadam);
 }
 
+/// A variable's slot buffers, offset to the part an update runs over (no allocation per part).
+template <class T>
+struct SlotPtrs {
+  static constexpr std::size_t kMax = 3;  // Adam with amsgrad, centered RMSprop with momentum
+  std::array<T*, kMax> p{};
+  std::size_t n = 0;
+  T* operator[](std::size_t k) const { return p[k]; }
+  bool empty() const { return n == 0; }
+};
+
 /// Submits f(w, g, slot pointers, n, T{}) over float or double buffers: every element's
 /// update is independent, so any split gives the same bits. `f` is kept by value (it may run
 /// after update_step returns), so update rules capture by value.
 template <class F>
 void fused(const char* op, const Tensor& g, Variable& v, std::vector<Tensor>& slots, F f) {
+  if (slots.size() > SlotPtrs<float>::kMax) throw std::logic_error("optimizer update with more than 3 slots");
   detail::dispatch_float(v.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
     T* w = v.mutable_data<T>();
     const T* gp = g.data<T>();
-    std::vector<T*> sp;
-    for (auto& s : slots) sp.push_back(s.mutable_data<T>());
+    SlotPtrs<T> sp;
+    for (Tensor& s : slots) sp.p[sp.n++] = s.mutable_data<T>();
     submit(v.size(), [w, gp, sp, f](std::int64_t b, std::int64_t e) {
-      std::vector<T*> part(sp);
-      for (T*& p : part) p += b;
+      SlotPtrs<T> part = sp;
+      for (std::size_t k = 0; k < part.n; ++k) part.p[k] += b;
       f(w + b, gp + b, part, e - b, T{});
     });
   });
@@ -186,6 +199,9 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& gradients, const std:
     if (grads[i].shape() != variables[i].shape())
       detail::raise<ShapeError>("{}: gradient of shape {} for variable '{}' of shape {}", name_, grads[i].shape(),
                                 variables[i].name(), variables[i].shape());
+    if (!is_floating(variables[i].dtype()))
+      detail::raise<DTypeError>("{}: variable '{}' is {}; only float variables are optimized", name_,
+                                variables[i].name(), variables[i].dtype());
     if (grads[i].dtype() != variables[i].dtype()) grads[i] = cast(grads[i], variables[i].dtype());
   }
   if (clipvalue) {
@@ -210,22 +226,18 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& gradients, const std:
   const std::int64_t step = iterations_ + 1;
   before_step(step);
   // The built-in rules are elementwise: their updates of all variables run as one split loop
-  // after this one. Constraints need the updated value, and a variable listed twice must get
-  // its two updates one after the other, so either turns batching off.
+  // after this one (constraints, which need the updated variable, after that). A variable
+  // listed twice must get its two updates one after the other, so it turns batching off.
   bool batch = batchable(*this);
   std::unordered_set<const void*> seen;
   for (std::size_t i = 0; i < grads.size() && batch; ++i)
-    if (grads[i].defined())
-      batch = !variables[i].constraint() && seen.insert(variables[i].state()).second;
+    if (grads[i].defined()) batch = seen.insert(variables[i].state()).second;
   std::vector<QueuedUpdate> queue;
   {
     QueueScope scope(batch ? &queue : nullptr);
     for (std::size_t i = 0; i < grads.size(); ++i) {
       if (!grads[i].defined()) continue;
       Variable v = variables[i];
-      if (!is_floating(v.dtype()))
-        detail::raise<DTypeError>("{}: variable '{}' is {}; only float variables are optimized", name_, v.name(),
-                                  v.dtype());
       if (batch) queue.push_back({v.size(), {}});  // this variable's updates queue here
       if (weight_decay && *weight_decay > 0) {
         bool excluded = false;
@@ -242,10 +254,16 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& gradients, const std:
         }
       }
       update_step(grads[i], v, slots_for(v).values, lr, step);
-      if (v.constraint()) v.assign(v.constraint()(v.value()));
+      if (!batch && v.constraint()) v.assign(v.constraint()(v.value()));
     }
   }
   run_queue(queue);
+  if (batch)
+    for (std::size_t i = 0; i < grads.size(); ++i)
+      if (grads[i].defined() && variables[i].constraint()) {
+        Variable v = variables[i];
+        v.assign(v.constraint()(v.value()));
+      }
   ++iterations_;
 }
 

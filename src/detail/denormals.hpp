@@ -19,21 +19,30 @@ inline unsigned fp_mode() { return 0; }
 inline void set_fp_mode(unsigned) {}
 #endif
 
-class ScopedFlushDenormals {
+/// Sets the thread's floating-point mode for a scope and restores the previous one after.
+class ScopedFpMode {
  public:
-#if defined(__SSE__)
-  ScopedFlushDenormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | kFtz | kDaz); }
-  ~ScopedFlushDenormals() { _mm_setcsr(saved_); }
+  explicit ScopedFpMode(unsigned mode) : saved_(fp_mode()) {
+    if (mode != saved_) set_fp_mode(mode);
+  }
+  ~ScopedFpMode() {
+    if (fp_mode() != saved_) set_fp_mode(saved_);
+  }
+  ScopedFpMode(const ScopedFpMode&) = delete;
+  ScopedFpMode& operator=(const ScopedFpMode&) = delete;
 
  private:
-  static constexpr unsigned kFtz = 0x8000, kDaz = 0x0040;
   unsigned saved_;
-#else
-  ScopedFlushDenormals() = default;
-#endif
+};
+
+/// Flushes denormals to zero (FTZ + DAZ) for a scope.
+class ScopedFlushDenormals : public ScopedFpMode {
  public:
-  ScopedFlushDenormals(const ScopedFlushDenormals&) = delete;
-  ScopedFlushDenormals& operator=(const ScopedFlushDenormals&) = delete;
+#if defined(__SSE__)
+  ScopedFlushDenormals() : ScopedFpMode(fp_mode() | 0x8000u /* FTZ */ | 0x0040u /* DAZ */) {}
+#else
+  ScopedFlushDenormals() : ScopedFpMode(fp_mode()) {}
+#endif
 };
 
 }  // namespace strata::detail

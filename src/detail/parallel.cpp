@@ -103,14 +103,12 @@ class Pool {
     lk.unlock();
     std::exception_ptr err;
     t_in_chunk = true;
-    const unsigned own_mode = fp_mode();
-    if (own_mode != caller_mode) set_fp_mode(caller_mode);
     try {
+      const ScopedFpMode mode(caller_mode);
       if (e > b) fn(ctx, b, e);
     } catch (...) {
       err = std::current_exception();
     }
-    if (own_mode != caller_mode) set_fp_mode(own_mode);
     t_in_chunk = false;
     lk.lock();
     if (err && !error_) error_ = err;
@@ -152,8 +150,9 @@ int chunks_for(std::int64_t n, std::int64_t grain) {
   // Several chunks per thread: a worker wakes tens of µs after the caller starts (longer on a
   // virtual machine, whose idle cores are halted), and the caller meanwhile claims chunks
   // itself, so it never waits long for a late worker.
-  return static_cast<int>(std::min<std::int64_t>(kChunksPerThread * threads,
-                                                 std::max<std::int64_t>(threads, kChunksPerThread * n / grain)));
+  const std::int64_t chunks =
+      std::min<std::int64_t>(kChunksPerThread * threads, std::max<std::int64_t>(threads, kChunksPerThread * n / grain));
+  return static_cast<int>(std::min(chunks, n));  // no empty chunks
 }
 
 void run_chunks(std::int64_t n, int chunks, std::int64_t align, ChunkFn fn, void* ctx) {

@@ -186,6 +186,23 @@ TEST_CASE("gradient clipping, weight decay and constraints", "[optimizers]") {
   // undefined gradients leave their variable alone
   plain.apply_gradients({Tensor()}, {w});
   CHECK_TENSOR(w.value(), {1}, {0});
+  // an integer variable is refused before any variable is touched
+  Variable f(f64({1, 2}, {2}), "f"), n(Tensor::from_vector({1, 2}, {2}, DType::int64), "n");
+  CHECK_THROWS_AS(plain.apply_gradients({f64({1, 1}, {2}), f64({1, 1}, {2})}, {f, n}), DTypeError);
+  CHECK_THROWS_WITH(plain.apply_gradients({f64({1, 1}, {2}), f64({1, 1}, {2})}, {f, n}),
+                    Catch::Contains("'n' is int64"));
+  CHECK_TENSOR(f.value(), {2}, {1, 2});
+  // a constraint sees its variable's update when the updates of all variables run as one loop
+  {
+    ThreadsGuard threads;
+    set_num_threads(2);
+    optimizers::SGD sgd(1.0);
+    Variable big(Tensor::full({100000}, 0.5), "big"), other(Tensor::zeros({50000}), "other");
+    big.set_constraint(constraints::non_neg().fn());
+    sgd.apply_gradients({Tensor::ones({100000}), Tensor::ones({50000})}, {big, other});
+    CHECK(array_equal(big.value(), Tensor::zeros({100000})));       // 0.5 - 1 clipped to 0
+    CHECK(array_equal(other.value(), Tensor::full({50000}, -1.0)));  // no constraint
+  }
 }
 
 namespace {
