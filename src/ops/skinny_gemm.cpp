@@ -94,24 +94,24 @@ void short_k(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, c
 template <class T>
 void long_k(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, const T* A, const T* B, T* C) {
   constexpr std::int64_t W = kWidth<T>;
-  constexpr std::int64_t kBlock = 4096;  // rows of op(B) per partial sum
+  constexpr std::int64_t kBlock = kLongK;  // rows of op(B) per partial sum
   constexpr std::int64_t kPanel = 128;   // rows of op(B) packed at a time
   const std::int64_t Np = (N + W - 1) / W * W;
   const std::int64_t blocks = (K + kBlock - 1) / kBlock;
   std::vector<T> partial(static_cast<std::size_t>(blocks * M * Np));
   T* part = partial.data();
+  // rows of op(B) are used in place when they are whole chunks already, else packed
+  const bool direct = !tb && N == Np;
   parallel_for(
       blocks,
       [=](std::int64_t b0, std::int64_t b1) {
-        std::vector<T> panel(static_cast<std::size_t>(kPanel * Np));
+        std::vector<T> panel(direct ? 0 : static_cast<std::size_t>(kPanel * Np));
         for (std::int64_t blk = b0; blk < b1; ++blk) {
           T* P = part + blk * M * Np;
           std::fill(P, P + M * Np, T(0));
           const std::int64_t k_end = std::min(K, (blk + 1) * kBlock);
           for (std::int64_t k0 = blk * kBlock; k0 < k_end; k0 += kPanel) {
             const std::int64_t kn = std::min(kPanel, k_end - k0);
-            // rows of op(B) are used in place when they are whole chunks already
-            const bool direct = !tb && N == Np;
             if (!direct) pack_b(tb, N, K, B, k0, kn, Np, panel.data());
             const T* rows = direct ? B + k0 * N : panel.data();
             for (std::int64_t m = 0; m < M; ++m)

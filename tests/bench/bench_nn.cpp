@@ -1,9 +1,11 @@
 // Neural-network ops against their floors, in the same process: conv2d forward+backward
 // against the raw gemm calls it contains, softmax cross-entropy against a memcpy of the bytes
-// it touches, and an LSTM cell step built from public ops against its gemms.
+// it touches, an LSTM cell step built from public ops against its gemms, and the GEMMs strata
+// computes with its own kernels against OpenBLAS on the same shapes.
 #include "bench_util.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -124,6 +126,40 @@ void BM_LstmCellGemms(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_LstmCellGemms)->Unit(benchmark::kMicrosecond);
+
+// The first convolution's two GEMMs that strata's own kernels take (src/ops/skinny_gemm.cpp):
+// Arg 0 the forward [43264, 9]^T-layout @ [9, 32] (short K), Arg 1 the kernel gradient
+// [9, 43264] @ [43264, 32] (small output, long K); second Arg the thread count. Each iteration
+// times matmul (strata's kernel) and then blas::gemm (OpenBLAS) on the same operands.
+void BM_SkinnyGemm(benchmark::State& state) {
+  const bool long_k = state.range(0) == 1;
+  const int saved = get_num_threads();
+  set_num_threads(static_cast<int>(state.range(1)));
+  const std::int64_t rows = 64 * 26 * 26, depth = 9, O = 32;
+  // forward: patches stored [depth, rows], used transposed; kernel gradient: [depth, rows] @ dY
+  const Tensor a = Tensor::random_normal({depth, rows});
+  const Tensor b = long_k ? Tensor::random_normal({rows, O}) : Tensor::random_normal({depth, O});
+  const std::int64_t M = long_k ? depth : rows, N = O, K = long_k ? rows : depth;
+  AlignedVec c(static_cast<std::size_t>(M * N));
+  std::vector<double> ours, blas_t;
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    Tensor y = matmul(a, b, !long_k, false);
+    benchmark::DoNotOptimize(y);
+    auto t1 = std::chrono::steady_clock::now();
+    blas::gemm(!long_k, false, M, N, K, 1.f, a.data<float>(), long_k ? K : M, b.data<float>(), N, 0.f, c.data(), N);
+    benchmark::DoNotOptimize(c.data());
+    auto t2 = std::chrono::steady_clock::now();
+    ours.push_back(std::chrono::duration<double>(t1 - t0).count());
+    blas_t.push_back(std::chrono::duration<double>(t2 - t1).count());
+  }
+  std::sort(ours.begin(), ours.end());
+  std::sort(blas_t.begin(), blas_t.end());
+  state.counters["strata_us"] = 1e6 * ours[ours.size() / 2];
+  state.counters["openblas_us"] = 1e6 * blas_t[blas_t.size() / 2];
+  set_num_threads(saved);
+}
+BENCHMARK(BM_SkinnyGemm)->Args({0, 1})->Args({1, 1})->Args({0, 2})->Args({1, 2})->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
