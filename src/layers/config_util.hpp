@@ -43,7 +43,7 @@ inline std::optional<std::uint64_t> seed(const Config& c) {
 
 /// Keras's six kernel and bias arguments of a layer with kernel_initializer, bias_initializer,
 /// kernel_regularizer, ... members (Dense, the convolutions, MultiHeadAttention), in Keras's
-/// order. `kernel` names the kernel's keys ("depthwise" for the depthwise convolutions).
+/// order.
 template <class L>
 void write_kernel_bias_args(Config& c, const L& l) {
   c["kernel_initializer"] = of(l.kernel_initializer);
@@ -53,6 +53,7 @@ void write_kernel_bias_args(Config& c, const L& l) {
   c["kernel_constraint"] = of(l.kernel_constraint);
   c["bias_constraint"] = of(l.bias_constraint);
 }
+/// Reads them back; `kernel` names the kernel's keys ("depthwise" for the depthwise convolutions).
 template <class L>
 std::shared_ptr<L> read_kernel_bias_args(std::shared_ptr<L> l, const Config& c, const std::string& kernel = "kernel") {
   l->kernel_initializer = initializer(c, kernel + "_initializer", "glorot_uniform");

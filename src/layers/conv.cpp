@@ -21,6 +21,19 @@ std::int64_t deconv_len(std::int64_t in, std::int64_t k, std::int64_t s, const s
   const std::int64_t keff = (k - 1) * d + 1;
   return p == "same" ? in * s : in * s + std::max<std::int64_t>(keff - s, 0);
 }
+
+/// Keras names the depthwise kernel's arguments depthwise_initializer, ... (followed by
+/// pointwise_initializer when given, as SeparableConv2D's config lists them).
+void rename_depthwise_args(Config& c, const Config* pointwise_initializer = nullptr) {
+  for (const char* what : {"initializer", "regularizer", "constraint"}) {
+    const std::string from = std::string("kernel_") + what;
+    const Config v = c.at(from);  // a copy: inserting may move the entries
+    c.erase(from);
+    c[std::string("depthwise_") + what] = v;
+    if (pointwise_initializer && from == "kernel_initializer") c["pointwise_initializer"] = *pointwise_initializer;
+  }
+}
+
 }  // namespace
 
 ConvBase::ConvBase(std::int64_t filters_, Size2 kernel_size_, Size2 strides_, std::string padding_,
@@ -61,9 +74,13 @@ Config ConvBase::conv_config(bool two_d) const {
 
 Config ConvBase::get_config() const { return conv_config(true); }
 
-std::int64_t ConvBase::input_channels(const Shape& s, bool two_d) const {
+void ConvBase::check_rank(const Shape& s, bool two_d) const {
   if (two_d && s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
   if (!two_d && s.rank() != 3) fail("expected a 3-D input [batch, steps, channels]", s);
+}
+
+std::int64_t ConvBase::input_channels(const Shape& s, bool two_d) const {
+  check_rank(s, two_d);
   if (s[s.rank() - 1] < 0) fail("the channel dimension must be known", s);
   return s[s.rank() - 1];
 }
@@ -74,20 +91,11 @@ void ConvBase::finish_build(std::int64_t units, std::int64_t channels, bool two_
 }
 
 Shape ConvBase::conv2d_output_shape(const Shape& s, std::int64_t channels_out) const {
-  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
+  check_rank(s, true);
   return {s[0], out_len(s[1], kernel_size.h, strides.h, padding, dilation_rate.h),
           out_len(s[2], kernel_size.w, strides.w, padding, dilation_rate.w), channels_out};
 }
 
-void ConvBase::rename_depthwise_args(Config& c, const Config* pointwise_initializer) {
-  for (const char* what : {"initializer", "regularizer", "constraint"}) {
-    const std::string from = std::string("kernel_") + what;
-    const Config v = c.at(from);  // a copy: inserting may move the entries
-    c.erase(from);
-    c[std::string("depthwise_") + what] = v;
-    if (pointwise_initializer && from == "kernel_initializer") c["pointwise_initializer"] = *pointwise_initializer;
-  }
-}
 
 // ---- Conv2D ---------------------------------------------------------------------------------------------------
 
@@ -133,7 +141,7 @@ Tensor Conv1D::call(const Tensor& x, bool) {
 }
 
 Shape Conv1D::compute_output_shape(const Shape& s) {
-  if (s.rank() != 3) fail("expected a 3-D input [batch, steps, channels]", s);
+  check_rank(s, false);
   return {s[0], out_len(s[1], kernel_size.w, strides.w, padding, dilation_rate.w), filters};
 }
 
@@ -232,7 +240,7 @@ Tensor Conv2DTranspose::call(const Tensor& x, bool) {
 }
 
 Shape Conv2DTranspose::compute_output_shape(const Shape& s) {
-  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
+  check_rank(s, true);
   return {s[0], deconv_len(s[1], kernel_size.h, strides.h, padding, dilation_rate.h),
           deconv_len(s[2], kernel_size.w, strides.w, padding, dilation_rate.w), filters};
 }

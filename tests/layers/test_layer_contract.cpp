@@ -119,6 +119,16 @@ TEST_CASE("a built layer checks its input before any kernel runs", "[layer][erro
   (*conv)(Tensor::ones({1, 5, 5, 3}));
   CHECK_THROWS_AS((*conv)(Tensor::ones({1, 5, 5, 2})), ShapeError);
   CHECK_THROWS_AS((*conv)(Tensor::ones({5, 5, 3})), ShapeError);
+  // before building, the convolutions check their input's rank and channel count, naming the
+  // layer and the shape
+  CHECK_THROWS_WITH((*std::make_shared<Conv2D>(4, Size2(3)))(Tensor::ones({5, 5, 3})),
+                    Catch::Contains("Conv2D") && Catch::Contains("4-D") && Catch::Contains("[5, 5, 3]"));
+  CHECK_THROWS_WITH((*std::make_shared<Conv1D>(4, 3))(Tensor::ones({2, 5, 5, 3})),
+                    Catch::Contains("Conv1D") && Catch::Contains("3-D") && Catch::Contains("[2, 5, 5, 3]"));
+  CHECK_THROWS_AS((*std::make_shared<Conv2DTranspose>(4, Size2(3)))(Tensor::ones({2, 5, 3})), ShapeError);
+  CHECK_THROWS_AS((*std::make_shared<DepthwiseConv2D>(Size2(3)))(Tensor::ones({2, 5, 3})), ShapeError);
+  CHECK_THROWS_WITH((*std::make_shared<Conv2D>(4, Size2(3)))(Input({5, 5, -1})),
+                    Catch::Contains("channel dimension must be known"));
   CHECK_THROWS_AS(Dense(0), ValueError);
   CHECK_THROWS_AS(Dropout(1.0), ValueError);
   CHECK_THROWS_AS(Dense(3, ActivationFn("relux")), ValueError);

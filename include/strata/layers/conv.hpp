@@ -35,6 +35,8 @@ class ConvBase : public Layer {
   /// activation(y + bias)
   Tensor finish(const Tensor& y) const;
   Config conv_config(bool two_d) const;
+  /// ShapeError unless the input has rank 4 (2-D: [batch, height, width, channels]) or 3 (1-D).
+  void check_rank(const Shape& s, bool two_d) const;
   /// Checks a [batch, (height,) width, channels] input of rank 3 (1-D) or 4 (2-D) with a known
   /// channel count and returns that count.
   std::int64_t input_channels(const Shape& s, bool two_d) const;
@@ -42,9 +44,6 @@ class ConvBase : public Layer {
   void finish_build(std::int64_t units, std::int64_t channels, bool two_d);
   /// [batch, OH, OW, channels_out] of a forward 2-D convolution of input shape s.
   Shape conv2d_output_shape(const Shape& s, std::int64_t channels_out) const;
-  /// Keras names the depthwise kernel's arguments depthwise_initializer, ... (followed by
-  /// pointwise_initializer when given, as SeparableConv2D's config lists them).
-  static void rename_depthwise_args(Config& c, const Config* pointwise_initializer = nullptr);
 };
 
 /// x [N, H, W, C] -> [N, OH, OW, filters]; kernel [kh, kw, C, filters].
