@@ -1,3 +1,5 @@
+#include <pthread.h>
+
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -31,8 +33,18 @@ struct Cache {
   std::size_t limit = std::size_t(2) << 30;  // 2 GiB of idle buffers at most
 };
 
+Cache& cache();
+void cache_lock() { cache().mutex.lock(); }
+void cache_unlock() { cache().mutex.unlock(); }
+
 Cache& cache() {
-  static Cache* c = new Cache;  // never destroyed: tensors may die during static destruction
+  // Never destroyed: tensors may die during static destruction. Held across fork(), so that a
+  // child process (the HDF5 reader) never starts with the lock taken by a thread it does not have.
+  static Cache* c = [] {
+    auto* cache = new Cache;
+    pthread_atfork([] { cache_lock(); }, [] { cache_unlock(); }, [] { cache_unlock(); });
+    return cache;
+  }();
   return *c;
 }
 

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <hdf5.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -432,6 +433,9 @@ void walk(const Api& a, hid_t file, const std::string& path, int depth, std::siz
   ::_exit(0);
 }
 
+/// The reader process streams as it parses; this long without a byte means it is stuck.
+constexpr int kStallMs = 120000;
+
 /// Reads the child's records; `stream` came from a process that may have died midway.
 class In {
  public:
@@ -494,7 +498,16 @@ Reader::Reader(std::string_view bytes, std::string what) : s_(std::make_unique<S
   std::string stream;
   char buf[1 << 16];
   bool too_much = false;
+  bool stalled = false;
   for (;;) {
+    pollfd p{fds[0], POLLIN, 0};
+    const int ready = ::poll(&p, 1, kStallMs);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) {  // nothing for that long: the reader is stuck
+      stalled = true;
+      ::kill(pid, SIGKILL);
+      break;
+    }
     const ssize_t n = ::read(fds[0], buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
@@ -510,6 +523,7 @@ Reader::Reader(std::string_view bytes, std::string what) : s_(std::make_unique<S
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (too_much) detail::raise<IOError>("'{}': the file holds more than {} bytes of data", w, limit);
+  if (stalled) detail::raise<IOError>("'{}': the HDF5 reader process sent nothing for {} s", w, kStallMs / 1000);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     detail::raise<IOError>("'{}': HDF5 failed on the file (corrupt; the HDF5 library crashed{})", w,
                            WIFSIGNALED(status) ? " with signal " + std::to_string(WTERMSIG(status)) : std::string());

@@ -2,7 +2,9 @@
 // tests/fixtures/keras were written with h5py and numpy by keras_files.py following the layout
 // Keras 3 writes, with outputs computed by numpy; the same script reads back (with h5py) the
 // files strata saves and recomputes their outputs.
+#include <atomic>
 #include <fstream>
+#include <thread>
 
 #include "support/helpers.hpp"
 #include "strata/io/npy.hpp"
@@ -130,6 +132,39 @@ TEST_CASE("strata's .keras and .weights.h5 round-trip every kind of weight", "[i
   CHECK_FALSE(array_equal(fresh->predict(x), y));
   fresh->load_weights(h5_path);
   CHECK(array_equal(fresh->predict(x), y));
+}
+
+TEST_CASE(".weights.h5 loads while another thread allocates tensors", "[io][keras][threads]") {
+  // Each load forks a reader process. A thread that holds the tensor allocator's lock at that
+  // moment does not exist in the child; the lock is held across fork() so the child never
+  // inherits it taken (it would wait forever on its first tensor of 16 KiB or more).
+  set_seed(3);
+  Sequential m({layers::Dense(64), layers::Dense(8)});
+  m(Tensor::zeros({1, 100}));  // a 100 x 64 kernel: 25.6 KB, from the allocator's cache
+  const std::string path = temp_path("stress.weights.h5");
+  m.save_weights(path);
+  std::atomic<bool> stop{false};
+  std::thread churn([&] {
+    while (!stop) {
+      Tensor t = Tensor::zeros({8192});  // 32 KiB buffers in and out of the cache
+      (void)t;
+    }
+  });
+  Sequential loaded({layers::Dense(64), layers::Dense(8)});
+  loaded(Tensor::zeros({1, 100}));
+  bool all = true;
+  for (int i = 0; i < 40 && all; ++i) {
+    try {
+      loaded.load_weights(path);
+    } catch (const std::exception& e) {
+      all = false;
+      FAIL_CHECK(e.what());
+    }
+  }
+  stop = true;
+  churn.join();
+  CHECK(all);
+  CHECK(array_equal(loaded.get_weights()[0], m.get_weights()[0]));
 }
 
 TEST_CASE("h5py reads the .keras and .weights.h5 files strata writes", "[io][keras]") {
