@@ -385,16 +385,19 @@ StrataArchive read_strata_bytes(std::string_view bytes, const std::string& path)
 
 StrataArchive read_strata(const std::string& path) { return read_strata_bytes(read_bounded(path), path); }
 
-/// Epochs completed when the archive was saved (its "epoch" is the last completed one).
-int saved_epochs(const StrataArchive& a) {
+/// Epochs completed when the archive was saved (its "epoch" is the last completed one, -1 for
+/// none); anything else is a damaged file.
+int saved_epochs(const StrataArchive& a, const std::string& path) {
   const std::int64_t e = a.meta.get_int("epoch", -1);
-  return e < 0 || e > 100000000 ? 0 : static_cast<int>(e + 1);
+  if (e < -1 || e >= 100000000)
+    detail::raise<IOError>("'{}': metadata.json's epoch is {} (expected -1 to 99999999)", path, e);
+  return static_cast<int>(e + 1);
 }
 
 std::shared_ptr<Model> strata_model(const StrataArchive& a, const std::string& path) {
   const std::shared_ptr<Model> model = model_from_config(a.config, path);
   assign_named(*model, a.weights, path);
-  model->epochs_completed = saved_epochs(a);
+  model->epochs_completed = saved_epochs(a, path);
   return model;
 }
 
@@ -515,7 +518,7 @@ void load_weights(Model& model, const std::string& path) {
   const StrataArchive a = read_strata(path);
   assign_named(model, a.weights, path);
   restore_optimizer(model, a, path);
-  model.epochs_completed = saved_epochs(a);
+  model.epochs_completed = saved_epochs(a, path);
 }
 
 void save_checkpoint(const Model& model, const std::string& path, const CheckpointState& state) {
@@ -527,7 +530,7 @@ CheckpointState load_checkpoint(Model& model, const std::string& path) {
   assign_named(model, a.weights, path);
   restore_optimizer(model, a, path);
   CheckpointState s;
-  s.epoch = saved_epochs(a) - 1;
+  s.epoch = saved_epochs(a, path) - 1;
   model.epochs_completed = s.epoch + 1;
   if (const Config* rng = a.meta.find("rng"); rng && rng->is_list())
     for (const Config& w : rng->items()) {

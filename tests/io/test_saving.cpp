@@ -94,6 +94,20 @@ TEST_CASE(".strata archives keep architecture, weights, optimizer state and the 
   CHECK(h.epochs() == std::vector<int>{2});
   CHECK(fresh->epochs_completed == 3);
   CHECK(same_weights(*fresh, *m));
+  // a damaged epoch count is an IOError naming the file, not a silent 0
+  const std::string bad = temp_path("bad_epoch.strata");
+  const auto [rc, msg] = run_command(
+      "/usr/bin/python3 -c \"import zipfile, json; src = zipfile.ZipFile('" + path + "'); dst = zipfile.ZipFile('" +
+      bad + "', 'w')\n" +
+      "for n in src.namelist():\n" +
+      "    d = src.read(n)\n" +
+      "    if n == 'metadata.json': m = json.loads(d); m['epoch'] = 10**12; d = json.dumps(m).encode()\n" +
+      "    dst.writestr(n, d)\n" +
+      "dst.close()\"");
+  INFO(msg);
+  REQUIRE(rc == 0);
+  CHECK_THROWS_AS(io::load_model(bad), IOError);
+  CHECK_THROWS_WITH(io::load_model(bad), Catch::Contains("bad_epoch.strata") && Catch::Contains("epoch is 1000000000000"));
 }
 
 TEST_CASE("weights alone: .npz by name, errors on a mismatch", "[io][saving]") {
