@@ -25,51 +25,55 @@ namespace strata::detail::h5 {
 
 namespace {
 
+/// Every HDF5 function strata calls: one list, for the Api members and for dlsym.
+#define STRATA_H5_FUNCTIONS(X) \
+  X(H5open) \
+  X(H5get_libversion) \
+  X(H5Eset_auto2) \
+  X(H5Pcreate) \
+  X(H5Pclose) \
+  X(H5Pset_fapl_core) \
+  X(H5Pset_file_image) \
+  X(H5Fcreate) \
+  X(H5Fopen) \
+  X(H5Fclose) \
+  X(H5Fflush) \
+  X(H5Fget_file_image) \
+  X(H5Gcreate2) \
+  X(H5Gopen2) \
+  X(H5Gclose) \
+  X(H5Gget_info) \
+  X(H5Lexists) \
+  X(H5Lget_name_by_idx) \
+  X(H5Lget_info) \
+  X(H5Dget_create_plist) \
+  X(H5Pget_layout) \
+  X(H5Pget_external_count) \
+  X(H5Oopen) \
+  X(H5Oclose) \
+  X(H5Iget_type) \
+  X(H5Screate) \
+  X(H5Screate_simple) \
+  X(H5Sclose) \
+  X(H5Sget_simple_extent_type) \
+  X(H5Sget_simple_extent_ndims) \
+  X(H5Sget_simple_extent_dims) \
+  X(H5Dcreate2) \
+  X(H5Dopen2) \
+  X(H5Dclose) \
+  X(H5Dwrite) \
+  X(H5Dread) \
+  X(H5Dget_space) \
+  X(H5Dget_type) \
+  X(H5Dget_storage_size) \
+  X(H5Tclose) \
+  X(H5Tget_class) \
+  X(H5Tget_size)
+
 /// The functions and global type ids strata uses, resolved from the loaded library.
 struct Api {
 #define STRATA_H5_FN(name) decltype(&::name) name = nullptr;
-  STRATA_H5_FN(H5open)
-  STRATA_H5_FN(H5get_libversion)
-  STRATA_H5_FN(H5Eset_auto2)
-  STRATA_H5_FN(H5Pcreate)
-  STRATA_H5_FN(H5Pclose)
-  STRATA_H5_FN(H5Pset_fapl_core)
-  STRATA_H5_FN(H5Pset_file_image)
-  STRATA_H5_FN(H5Fcreate)
-  STRATA_H5_FN(H5Fopen)
-  STRATA_H5_FN(H5Fclose)
-  STRATA_H5_FN(H5Fflush)
-  STRATA_H5_FN(H5Fget_file_image)
-  STRATA_H5_FN(H5Gcreate2)
-  STRATA_H5_FN(H5Gopen2)
-  STRATA_H5_FN(H5Gclose)
-  STRATA_H5_FN(H5Gget_info)
-  STRATA_H5_FN(H5Lexists)
-  STRATA_H5_FN(H5Lget_name_by_idx)
-  STRATA_H5_FN(H5Lget_info)
-  STRATA_H5_FN(H5Dget_create_plist)
-  STRATA_H5_FN(H5Pget_layout)
-  STRATA_H5_FN(H5Pget_external_count)
-  STRATA_H5_FN(H5Oopen)
-  STRATA_H5_FN(H5Oclose)
-  STRATA_H5_FN(H5Iget_type)
-  STRATA_H5_FN(H5Screate)
-  STRATA_H5_FN(H5Screate_simple)
-  STRATA_H5_FN(H5Sclose)
-  STRATA_H5_FN(H5Sget_simple_extent_type)
-  STRATA_H5_FN(H5Sget_simple_extent_ndims)
-  STRATA_H5_FN(H5Sget_simple_extent_dims)
-  STRATA_H5_FN(H5Dcreate2)
-  STRATA_H5_FN(H5Dopen2)
-  STRATA_H5_FN(H5Dclose)
-  STRATA_H5_FN(H5Dwrite)
-  STRATA_H5_FN(H5Dread)
-  STRATA_H5_FN(H5Dget_space)
-  STRATA_H5_FN(H5Dget_type)
-  STRATA_H5_FN(H5Dget_storage_size)
-  STRATA_H5_FN(H5Tclose)
-  STRATA_H5_FN(H5Tget_class)
-  STRATA_H5_FN(H5Tget_size)
+  STRATA_H5_FUNCTIONS(STRATA_H5_FN)
 #undef STRATA_H5_FN
   hid_t file_access = -1, native_float = -1, native_double = -1, native_int64 = -1;
   hid_t ieee_f32le = -1, ieee_f64le = -1, std_i64le = -1;
@@ -97,48 +101,7 @@ Api load_api() {
     if (!fn) ok = false;
   };
 #define STRATA_H5_SYM(name) sym(a.name, #name);
-  STRATA_H5_SYM(H5open)
-  STRATA_H5_SYM(H5get_libversion)
-  STRATA_H5_SYM(H5Eset_auto2)
-  STRATA_H5_SYM(H5Pcreate)
-  STRATA_H5_SYM(H5Pclose)
-  STRATA_H5_SYM(H5Pset_fapl_core)
-  STRATA_H5_SYM(H5Pset_file_image)
-  STRATA_H5_SYM(H5Fcreate)
-  STRATA_H5_SYM(H5Fopen)
-  STRATA_H5_SYM(H5Fclose)
-  STRATA_H5_SYM(H5Fflush)
-  STRATA_H5_SYM(H5Fget_file_image)
-  STRATA_H5_SYM(H5Gcreate2)
-  STRATA_H5_SYM(H5Gopen2)
-  STRATA_H5_SYM(H5Gclose)
-  STRATA_H5_SYM(H5Gget_info)
-  STRATA_H5_SYM(H5Lexists)
-  STRATA_H5_SYM(H5Lget_name_by_idx)
-  STRATA_H5_SYM(H5Lget_info)
-  STRATA_H5_SYM(H5Dget_create_plist)
-  STRATA_H5_SYM(H5Pget_layout)
-  STRATA_H5_SYM(H5Pget_external_count)
-  STRATA_H5_SYM(H5Oopen)
-  STRATA_H5_SYM(H5Oclose)
-  STRATA_H5_SYM(H5Iget_type)
-  STRATA_H5_SYM(H5Screate)
-  STRATA_H5_SYM(H5Screate_simple)
-  STRATA_H5_SYM(H5Sclose)
-  STRATA_H5_SYM(H5Sget_simple_extent_type)
-  STRATA_H5_SYM(H5Sget_simple_extent_ndims)
-  STRATA_H5_SYM(H5Sget_simple_extent_dims)
-  STRATA_H5_SYM(H5Dcreate2)
-  STRATA_H5_SYM(H5Dopen2)
-  STRATA_H5_SYM(H5Dclose)
-  STRATA_H5_SYM(H5Dwrite)
-  STRATA_H5_SYM(H5Dread)
-  STRATA_H5_SYM(H5Dget_space)
-  STRATA_H5_SYM(H5Dget_type)
-  STRATA_H5_SYM(H5Dget_storage_size)
-  STRATA_H5_SYM(H5Tclose)
-  STRATA_H5_SYM(H5Tget_class)
-  STRATA_H5_SYM(H5Tget_size)
+  STRATA_H5_FUNCTIONS(STRATA_H5_SYM)
 #undef STRATA_H5_SYM
   auto var = [&](hid_t& id, const char* name) {
     const auto* p = static_cast<const hid_t*>(dlsym(h, name));
@@ -216,7 +179,7 @@ struct Writer::State {
   const Api* a = nullptr;
   std::string what;
   hid_t file = -1;
-  std::vector<std::string> groups;  // created so far
+  std::set<std::string> groups;  // created so far
 };
 
 Writer::Writer(std::string what) : s_(std::make_unique<State>()) {
@@ -242,10 +205,10 @@ void Writer::group(const std::string& path) {
   std::string at;
   for (const std::string& part : split(path)) {
     at += (at.empty() ? "" : "/") + part;
-    if (std::find(s_->groups.begin(), s_->groups.end(), at) != s_->groups.end()) continue;
+    if (s_->groups.count(at)) continue;
     Id grp(a.H5Gcreate2(s_->file, at.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), a.H5Gclose);
     if (!grp.ok()) detail::raise<IOError>("'{}': HDF5 cannot create the group '{}'", s_->what, at);
-    s_->groups.push_back(at);
+    s_->groups.insert(at);
   }
 }
 
@@ -266,8 +229,7 @@ void Writer::dataset(const std::string& path, const Tensor& value) {
         a.H5Dclose);
   if (!ds.ok()) detail::raise<IOError>("'{}': HDF5 cannot create the dataset '{}'", s_->what, path);
   if (value.size() > 0) {
-    const Tensor& c = value;
-    if (a.H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, detail::ptr<char>(c)) < 0)
+    if (a.H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, detail::ptr<char>(value)) < 0)
       detail::raise<IOError>("'{}': HDF5 cannot write the dataset '{}'", s_->what, path);
   }
 }
