@@ -43,10 +43,7 @@ std::vector<Tensor> workload() {
   // every optimizer's updates of several variables, run as one split loop
   for (const char* name : {"sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam"}) {
     auto o = optimizers::get(name);
-    std::vector<Variable> vars{Variable(Tensor::random_normal({300, 257}, 0, 1, DType::float32, g), "kernel"),
-                               Variable(Tensor::random_normal({33}, 0, 1, DType::float32, g), "bias"),
-                               Variable(Tensor::random_normal({70001}, 0, 1, DType::float32, g), "big"),
-                               Variable(Tensor::random_normal({5000}, 0, 1, DType::float64, g), "wide")};
+    std::vector<Variable> vars = mixed_variables(g);
     for (int step = 0; step < 2; ++step) {
       std::vector<Tensor> gs;
       for (const Variable& v : vars) gs.push_back(Tensor::random_normal(v.shape(), 0, 1, v.dtype(), g));

@@ -75,7 +75,7 @@ class Pool {
     if (cpu < 0 || cpu == workers_cpu_ || workers_.empty()) return;
     cpu_set_t set;
     CPU_ZERO(&set);
-    if (sched_getaffinity(getpid(), sizeof(set), &set) != 0) return;  // the process's CPUs
+    if (sched_getaffinity(getpid(), sizeof(set), &set) != 0) return;  // the main thread's CPUs
     CPU_CLR(cpu, &set);
     if (CPU_COUNT(&set) == 0) return;  // the process may use this CPU only
     for (auto& w : workers_) pthread_setaffinity_np(w.native_handle(), sizeof(set), &set);

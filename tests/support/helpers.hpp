@@ -102,6 +102,16 @@ inline void check_gradcheck(const char* file, int line, const GradcheckReport& r
   CHECK(r.elements_checked > 0);
 }
 
+/// Four variables of mixed sizes and dtypes whose optimizer updates split across threads
+/// (together well over the 64k elements at which they split): "dense/kernel" [300, 257],
+/// "dense/bias" [33], "big" [70001] float32, and "wide" [5000] float64.
+inline std::vector<Variable> mixed_variables(Generator& g) {
+  return {Variable(Tensor::random_normal({300, 257}, 0, 1, DType::float32, g), "dense/kernel"),
+          Variable(Tensor::random_normal({33}, 0, 1, DType::float32, g), "dense/bias"),
+          Variable(Tensor::random_normal({70001}, 0, 1, DType::float32, g), "big"),
+          Variable(Tensor::random_normal({5000}, 0, 1, DType::float64, g), "wide")};
+}
+
 /// Restores the thread count a test changed, however the test ends.
 struct ThreadsGuard {
   int saved = get_num_threads();

@@ -220,13 +220,10 @@ class RecordingAdam : public optimizers::Adam {
   }
 };
 
-/// Variables of mixed sizes and dtypes (over the size at which the updates split across threads).
+/// testing::mixed_variables with a fixed seed (the same values on every call).
 std::vector<Variable> mixed_variables() {
   Generator gen(5);
-  return {Variable(Tensor::random_normal({300, 257}, 0, 1, DType::float32, gen), "dense/kernel"),
-          Variable(Tensor::random_normal({33}, 0, 1, DType::float32, gen), "dense/bias"),
-          Variable(Tensor::random_normal({70001}, 0, 1, DType::float32, gen), "big"),
-          Variable(Tensor::random_normal({5000}, 0, 1, DType::float64, gen), "wide")};
+  return testing::mixed_variables(gen);
 }
 
 std::vector<Tensor> mixed_gradients(int step) {
