@@ -167,6 +167,99 @@ TEST_CASE(".weights.h5 loads while another thread allocates tensors", "[io][kera
   CHECK(array_equal(loaded.get_weights()[0], m.get_weights()[0]));
 }
 
+TEST_CASE("HDF5 datasets of other types, links, nested models and damaged .keras archives", "[io][keras]") {
+  // A Dense(3) on 4 inputs written by h5py in Keras's layout in several ways (Keras writes
+  // float32; other writers may store float16, integers, or compress).
+  const std::string dir = temp_path("h5_kinds");
+  REQUIRE(run_command("mkdir -p " + dir).first == 0);
+  const std::string script = dir + "/make.py";
+  std::ofstream(script) << R"(import sys, h5py, numpy as np, zipfile, json
+d = sys.argv[1]
+k = (np.arange(12).reshape(4, 3) / 4.0)
+def write(name, kernel, bias, **kw):
+    with h5py.File(f"{d}/{name}", "w") as f:
+        f.create_group("vars")
+        v = f.create_group("layers/dense/vars")
+        v.create_dataset("0", data=kernel, **kw)
+        v.create_dataset("1", data=bias, **kw)
+write("f16.weights.h5", k.astype(np.float16), np.array([1, 2, 3], np.float16))
+write("ints.weights.h5", np.arange(12, dtype=np.int32).reshape(4, 3), np.array([1, 2, 3], np.int64))
+write("gzip.weights.h5", k.astype(np.float32), np.array([1, 2, 3], np.float32), compression="gzip")
+with h5py.File(f"{d}/soft.weights.h5", "w") as f:
+    f.create_group("vars")
+    v = f.create_group("layers/dense/vars")
+    v.create_dataset("x", data=k.astype(np.float32))
+    v["0"] = h5py.SoftLink("/layers/dense/vars/x")
+    v.create_dataset("1", data=np.zeros(3, np.float32))
+with h5py.File(f"{d}/external.weights.h5", "w") as f:
+    f.create_group("vars")
+    v = f.create_group("layers/dense/vars")
+    v["0"] = h5py.ExternalLink("gzip.weights.h5", "/layers/dense/vars/0")
+    v.create_dataset("1", data=np.zeros(3, np.float32))
+w = open(f"{d}/gzip.weights.h5", "rb").read()
+def archive(name, entries):
+    with zipfile.ZipFile(f"{d}/{name}", "w") as z:
+        for n, b in entries.items(): z.writestr(n, b)
+archive("noconfig.keras", {"metadata.json": "{}", "model.weights.h5": w})
+archive("npz.keras", {"config.json": "{}", "model.weights.npz": b"x"})
+archive("badjson.keras", {"config.json": "{not json", "model.weights.h5": w})
+)";
+  const auto [rc, out] = run_command("/usr/bin/python3 " + script + " " + dir);
+  INFO(out);
+  REQUIRE(rc == 0);
+  auto dense = [] {
+    auto m = std::make_shared<Sequential>(std::vector<layers::LayerRef>{layers::Dense(3)});
+    m->build({-1, 4});
+    return m;
+  };
+  std::vector<double> kernel(12);
+  for (int i = 0; i < 12; ++i) kernel[static_cast<std::size_t>(i)] = i / 4.0;
+  for (const char* name : {"f16.weights.h5", "gzip.weights.h5"}) {
+    INFO(name);
+    auto m = dense();
+    m->load_weights(dir + "/" + name);
+    CHECK_TENSOR(m->get_weights()[0], {4, 3}, kernel);  // quarters are exact in float16
+    CHECK_TENSOR(m->get_weights()[1], {3}, {1, 2, 3});
+  }
+  {
+    auto m = dense();
+    m->load_weights(dir + "/ints.weights.h5");
+    CHECK_TENSOR(m->get_weights()[0], {4, 3}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  }
+  for (const char* name : {"soft.weights.h5", "external.weights.h5"}) {
+    INFO(name);
+    CHECK_THROWS_AS(dense()->load_weights(dir + "/" + name), IOError);
+    CHECK_THROWS_WITH(dense()->load_weights(dir + "/" + name), Catch::Contains(name) && Catch::Contains("not a hard link"));
+  }
+  CHECK_THROWS_WITH(io::load_model(dir + "/noconfig.keras"), Catch::Contains("noconfig.keras") && Catch::Contains("no config.json"));
+  CHECK_THROWS_WITH(io::load_model(dir + "/npz.keras"), Catch::Contains("npz.keras") && Catch::Contains("model.weights.npz"));
+  CHECK_THROWS_AS(io::load_model(dir + "/badjson.keras"), IOError);
+  CHECK_THROWS_WITH(io::load_model(dir + "/badjson.keras"), Catch::Contains("badjson.keras:config.json"));
+
+  // a functional model nested in another: its weights under layers/functional/layers/...
+  clear_session();
+  set_seed(4);
+  KerasTensor a = Input({4});
+  auto inner = std::make_shared<Model>(a, layers::Dense(3)(a), "inner");
+  KerasTensor x = Input({4});
+  Model outer(x, layers::Dense(2)((*inner)(x)));
+  const std::string nested = dir + "/nested.weights.h5";
+  outer.save_weights(nested);
+  const auto [rc2, listing] = run_command(
+      "/usr/bin/python3 -c \"import h5py; f = h5py.File('" + nested + "'); f.visit(lambda n: print(n))\"");
+  REQUIRE(rc2 == 0);
+  CHECK_THAT(listing, Catch::Contains("layers/functional/layers/dense/vars/0\n") &&
+                          Catch::Contains("layers/functional/layers/dense/vars/1\n") &&
+                          Catch::Contains("layers/dense/vars/0\n"));
+  KerasTensor a2 = Input({4});
+  auto inner2 = std::make_shared<Model>(a2, layers::Dense(3)(a2), "inner");
+  KerasTensor x2 = Input({4});
+  Model again(x2, layers::Dense(2)((*inner2)(x2)));
+  again.load_weights(nested);
+  const Tensor probe = Tensor::random_normal({5, 4});
+  CHECK(array_equal(again.predict(probe), outer.predict(probe)));
+}
+
 TEST_CASE("h5py reads the .keras and .weights.h5 files strata writes", "[io][keras]") {
   const std::string dir = temp_path("for_h5py");
   REQUIRE(run_command("mkdir -p " + dir).first == 0);
