@@ -1,10 +1,13 @@
 // Pooling and resizing. max pooling finds each window's (first) maximum and gathers it, so its
 // gradient is gather's (a scatter-add to the maxima); average pooling is a linear op whose
 // adjoint is its backward.
+#include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "detail/dispatch.hpp"
 #include "detail/parallel.hpp"
+#include "detail/simd.hpp"
 #include "detail/tensor_impl.hpp"
 #include "ops/conv_geom.hpp"
 #include "strata/autograd/tape.hpp"
@@ -40,9 +43,10 @@ inline void for_each_window_cell(const PatchGeom& g, std::int64_t n, std::int64_
   }
 }
 
-/// Max pooling of images [n0, n1): each window's (first) maximum and its flat index into x.
-/// Restrict pointers and a copied geometry let the compiler vectorize the channel loops.
-template <class T>
+/// Max pooling of images [n0, n1): each window's (first) maximum and, with kArg, its flat
+/// index into x. Restrict pointers and a copied geometry let the compiler vectorize the
+/// channel loops.
+template <class T, bool kArg>
 void max_pool_images(const T* __restrict px, T* __restrict py, std::int64_t* __restrict pi, const PatchGeom g,
                      std::int64_t n0, std::int64_t n1) {
   const std::int64_t C = g.C;
@@ -51,15 +55,14 @@ void max_pool_images(const T* __restrict px, T* __restrict py, std::int64_t* __r
       for (std::int64_t ow = 0; ow < g.OW; ++ow) {
         const std::int64_t o = ((n * g.OH + oh) * g.OW + ow) * C;
         T* __restrict best = py + o;
-        std::int64_t* __restrict arg = pi + o;
+        std::int64_t* __restrict arg = kArg ? pi + o : nullptr;
         bool first = true;
         for_each_window_cell(g, n, oh, ow, [&](std::int64_t base) {
           const T* __restrict row = px + base;
           if (first) {
-            for (std::int64_t c = 0; c < C; ++c) {
-              best[c] = row[c];
-              arg[c] = base + c;
-            }
+            for (std::int64_t c = 0; c < C; ++c) best[c] = row[c];
+            if constexpr (kArg)
+              for (std::int64_t c = 0; c < C; ++c) arg[c] = base + c;
             first = false;
             return;
           }
@@ -67,27 +70,131 @@ void max_pool_images(const T* __restrict px, T* __restrict py, std::int64_t* __r
             const T v = row[c], b = best[c];
             const bool take = v > b || (v != v && b == b);  // NaN wins, as in NumPy's max
             best[c] = take ? v : b;
-            arg[c] = take ? base + c : arg[c];
+            if constexpr (kArg) arg[c] = take ? base + c : arg[c];
           }
         });
       }
 }
 
-/// Each window's (first) maximum and its flat index into x, in one pass.
-std::pair<Tensor, Tensor> max_pool_kernel(const Tensor& x, const PatchGeom& g) {
+/// Each window's (first) maximum and, when asked, its flat index into x, in one pass.
+std::pair<Tensor, Tensor> max_pool_kernel(const Tensor& x, const PatchGeom& g, bool want_idx) {
   Tensor y = detail::make_tensor({g.N, g.OH, g.OW, g.C}, x.dtype());
-  Tensor idx = detail::make_tensor({g.N, g.OH, g.OW, g.C}, DType::int64);
-  std::int64_t* pi = detail::mut_ptr<std::int64_t>(idx);
+  Tensor idx = want_idx ? detail::make_tensor({g.N, g.OH, g.OW, g.C}, DType::int64) : Tensor();
+  std::int64_t* pi = want_idx ? detail::mut_ptr<std::int64_t>(idx) : nullptr;
   const std::int64_t per_image = std::max<std::int64_t>(1, g.OH * g.OW * g.C * g.KH * g.KW);
   detail::dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* px = detail::ptr<T>(x);
     T* py = detail::mut_ptr<T>(y);
     detail::parallel_for(
-        g.N, [&](std::int64_t n0, std::int64_t n1) { max_pool_images(px, py, pi, g, n0, n1); },
+        g.N,
+        [&](std::int64_t n0, std::int64_t n1) {
+          if (want_idx)
+            max_pool_images<T, true>(px, py, pi, g, n0, n1);
+          else
+            max_pool_images<T, false>(px, py, nullptr, g, n0, n1);
+        },
         std::max<std::int64_t>(1, detail::kParallelGrain / per_image), 1);
   });
   return {y, idx};
+}
+
+/// Whether input row (or column) i lies in a window, for windows that do not overlap (stride
+/// >= window): i + pad falls at offset < k within the stride of an output out < count.
+inline bool covered(std::int64_t i, std::int64_t pad, std::int64_t k, std::int64_t s, std::int64_t count) {
+  const std::int64_t p = i + pad;
+  return p / s < count && p % s < k;
+}
+
+/// Channels [c0, c0 + B::size) of one window: finds each channel's (first) maximum among the
+/// window's cells the way the forward did, tie for tie, and writes the window's gradient there
+/// and zeros in the other cells.
+template <class T>
+inline void max_pool_grad_window_simd(const T* px, const T* gr, T* pd, const std::int64_t* cells, std::int32_t nc,
+                                      std::int64_t c0) {
+  using B = xsimd::batch<T>;
+  B best = B::load_unaligned(px + cells[0] + c0), arg(T(0));
+  for (std::int32_t k = 1; k < nc; ++k) {
+    const B v = B::load_unaligned(px + cells[k] + c0);
+    const auto take = (v > best) | (xsimd::isnan(v) & !xsimd::isnan(best));  // NaN wins, as in the forward
+    best = xsimd::select(take, v, best);
+    arg = xsimd::select(take, B(T(k)), arg);
+  }
+  const B g = B::load_unaligned(gr + c0);
+  for (std::int32_t k = 0; k < nc; ++k) xsimd::select(arg == B(T(k)), g, B(T(0))).store_unaligned(pd + cells[k] + c0);
+}
+
+/// The same for one channel (the tail after the full batches).
+template <class T>
+inline void max_pool_grad_window_scalar(const T* px, const T* gr, T* pd, const std::int64_t* cells, std::int32_t nc,
+                                        std::int64_t c) {
+  T best = px[cells[0] + c];
+  std::int32_t arg = 0;
+  for (std::int32_t k = 1; k < nc; ++k) {
+    const T v = px[cells[k] + c];
+    if (v > best || (v != v && best == best)) {
+      best = v;
+      arg = k;
+    }
+  }
+  for (std::int32_t k = 0; k < nc; ++k) pd[cells[k] + c] = k == arg ? gr[c] : T(0);
+}
+
+/// The gradient of max pooling over images [n0, n1) when no two windows overlap: every input
+/// cell gets its window's gradient if it is the window's (first) maximum, found again here from
+/// x, and zero otherwise. One write of dx: no zero fill, no scatter, no index tensor.
+template <class T>
+void max_pool_grad_images(const T* px, const T* pg, T* pd, const PatchGeom g, const std::vector<char>& row_in,
+                          const std::vector<char>& col_in, std::int64_t n0, std::int64_t n1) {
+  const std::int64_t C = g.C, lanes = static_cast<std::int64_t>(xsimd::batch<T>::size);
+  const std::int64_t full = C - C % lanes;
+  std::vector<std::int64_t> cells(static_cast<std::size_t>(g.KH * g.KW));
+  for (std::int64_t n = n0; n < n1; ++n) {
+    // cells no window reaches get zero
+    for (std::int64_t ih = 0; ih < g.H; ++ih) {
+      T* row = pd + (n * g.H + ih) * g.W * C;
+      if (!row_in[static_cast<std::size_t>(ih)]) {
+        std::fill(row, row + g.W * C, T(0));
+        continue;
+      }
+      for (std::int64_t iw = 0; iw < g.W; ++iw)
+        if (!col_in[static_cast<std::size_t>(iw)]) std::fill(row + iw * C, row + (iw + 1) * C, T(0));
+    }
+    for (std::int64_t oh = 0; oh < g.OH; ++oh)
+      for (std::int64_t ow = 0; ow < g.OW; ++ow) {
+        std::int32_t nc = 0;
+        for_each_window_cell(g, n, oh, ow, [&](std::int64_t base) { cells[static_cast<std::size_t>(nc++)] = base; });
+        if (nc == 0) continue;
+        const T* gr = pg + ((n * g.OH + oh) * g.OW + ow) * C;
+        std::int64_t c = 0;
+        for (; c < full; c += lanes) max_pool_grad_window_simd(px, gr, pd, cells.data(), nc, c);
+        for (; c < C; ++c) max_pool_grad_window_scalar(px, gr, pd, cells.data(), nc, c);
+      }
+  }
+}
+
+Tensor max_pool_scatter(const Tensor& g, const Tensor& idx, const Shape& x_shape);
+
+/// max_pool2d's gradient for windows that do not overlap, from the saved input x.
+Tensor max_pool_grad_disjoint(const Tensor& x, const Tensor& gy, const PatchGeom& g) {
+  if (autograd::should_record({&gy}))
+    // an outer tape differentiates this backward: the recorded scatter (whose gradient gathers)
+    return max_pool_scatter(gy, max_pool_kernel(x, g, true).second, x.shape());
+  Tensor dx = detail::make_tensor(x.shape(), gy.dtype());
+  std::vector<char> row_in(static_cast<std::size_t>(g.H)), col_in(static_cast<std::size_t>(g.W));
+  for (std::int64_t i = 0; i < g.H; ++i) row_in[static_cast<std::size_t>(i)] = covered(i, g.PT, g.KH, g.SH, g.OH);
+  for (std::int64_t i = 0; i < g.W; ++i) col_in[static_cast<std::size_t>(i)] = covered(i, g.PL, g.KW, g.SW, g.OW);
+  const std::int64_t per_image = std::max<std::int64_t>(1, g.H * g.W * g.C);
+  detail::dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = detail::ptr<T>(x);
+    const T* pg = detail::ptr<T>(gy);
+    T* pd = detail::mut_ptr<T>(dx);
+    detail::parallel_for(
+        g.N, [&](std::int64_t n0, std::int64_t n1) { max_pool_grad_images(px, pg, pd, g, row_in, col_in, n0, n1); },
+        std::max<std::int64_t>(1, detail::kParallelGrain / per_image), 1);
+  });
+  return dx;
 }
 
 Tensor max_pool_gather(const Tensor& x, const Tensor& idx, const Shape& x_shape);
@@ -196,8 +303,16 @@ Tensor avg_pool_adjoint(const Tensor& gy, const PatchGeom& g) {
 
 Tensor max_pool2d(const Tensor& x, Size2 pool_size, std::optional<Size2> strides, const std::string& padding) {
   const PatchGeom g = pool_geom("max_pool2d", x, pool_size, strides, padding);
-  auto [y, idx] = max_pool_kernel(x, g);
-  if (autograd::should_record({&x})) {
+  const bool record = autograd::should_record({&x});
+  // Windows that do not overlap (the usual stride = pool size) take their gradient from x
+  // again (one dense write); overlapping ones keep each maximum's index for a scatter-add.
+  const bool disjoint = g.SH >= g.KH && g.SW >= g.KW;
+  auto [y, idx] = max_pool_kernel(x, g, record && !disjoint);
+  if (record && disjoint) {
+    autograd::record("max_pool2d", {&x}, {&y}, {x}, [g](const BackwardContext& c) {
+      return std::vector<Tensor>{max_pool_grad_disjoint(c.saved(0), c.grad(), g)};
+    });
+  } else if (record) {
     // the gradient goes to each window's maximum
     const Shape x_shape = x.shape();
     autograd::record("max_pool2d", {&x}, {&y}, {idx}, [x_shape](const BackwardContext& c) {

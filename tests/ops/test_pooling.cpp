@@ -52,6 +52,32 @@ const std::vector<PoolCase> kPoolCases = {
     {{1, 7, 6, 1}, 3, 3, 2, 2, "same"},  {{2, 6, 5, 2}, 3, 2, 1, 1, "same"},  {{1, 6, 6, 1}, 3, 3, 3, 3, "valid"},
 };
 
+// max_pool2d's gradient by direct loops: each window's g goes to its first maximum in row-major
+// window order, a NaN counting as the maximum (as the forward chooses).
+Tensor max_pool_grad_ref(const Tensor& x, const Tensor& gy, std::int64_t ph, std::int64_t pw, std::int64_t sh,
+                         std::int64_t sw, bool same) {
+  const auto X = x.to_vector<double>(), G = gy.to_vector<double>();
+  const std::int64_t N = x.dim(0), H = x.dim(1), W = x.dim(2), C = x.dim(3), OH = gy.dim(1), OW = gy.dim(2);
+  const std::int64_t PT = same ? std::max<std::int64_t>((OH - 1) * sh + ph - H, 0) / 2 : 0;
+  const std::int64_t PL = same ? std::max<std::int64_t>((OW - 1) * sw + pw - W, 0) / 2 : 0;
+  std::vector<double> dx(X.size(), 0.0);
+  for (std::int64_t n = 0; n < N; ++n)
+    for (std::int64_t oh = 0; oh < OH; ++oh)
+      for (std::int64_t ow = 0; ow < OW; ++ow)
+        for (std::int64_t c = 0; c < C; ++c) {
+          std::int64_t at = -1;
+          for (std::int64_t i = 0; i < ph; ++i)
+            for (std::int64_t j = 0; j < pw; ++j) {
+              const std::int64_t ih = oh * sh - PT + i, iw = ow * sw - PL + j;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+              const std::int64_t k = ((n * H + ih) * W + iw) * C + c;
+              if (at < 0 || (std::isnan(X[k]) && !std::isnan(X[at])) || X[k] > X[at]) at = k;
+            }
+          dx[at] += G[((n * OH + oh) * OW + ow) * C + c];
+        }
+  return Tensor::from_vector(dx, x.shape(), DType::float64);
+}
+
 }  // namespace
 
 TEST_CASE("max and average pooling match direct loops", "[pooling]") {
@@ -99,6 +125,40 @@ TEST_CASE("max pooling routes the gradient to the maximum", "[pooling]") {
   Tensor y = nn::max_pool2d(x, 2, 1);  // windows: max 9 (x4) four times
   CHECK_TENSOR(y, {1, 2, 2, 1}, {9, 9, 9, 9});
   CHECK_TENSOR(tape.gradient(y, {x})[0], {1, 3, 3, 1}, {0, 0, 0, 0, 4, 0, 0, 0, 0});
+}
+
+TEST_CASE("max pooling's gradient goes to each window's first maximum", "[pooling]") {
+  // Windows that do not overlap take the dense path (stride >= pool), the others the scatter.
+  // Channel counts run past one SIMD batch with a tail; values from a few levels make ties.
+  struct Case {
+    Shape x;
+    std::int64_t ph, pw, sh, sw;
+    bool same;
+  };
+  const std::vector<Case> cases = {
+      {{2, 4, 4, 19}, 2, 2, 2, 2, false}, {{1, 5, 5, 35}, 2, 2, 2, 2, false}, {{2, 5, 7, 17}, 2, 2, 2, 2, true},
+      {{1, 7, 8, 3}, 2, 2, 3, 3, false},  {{1, 6, 6, 33}, 3, 3, 3, 3, true},  {{1, 5, 5, 16}, 3, 2, 2, 1, true},
+  };
+  for (const DType dt : {DType::float32, DType::float64})
+    for (const auto& c : cases) {
+      INFO(c.x << " pool " << c.ph << "x" << c.pw << " strides " << c.sh << "," << c.sw << " " << dtype_name(dt));
+      std::vector<double> v = rnd(c.x, 21).to_vector<double>();
+      for (double& e : v) e = std::floor(2.0 * e);  // a few levels: many ties
+      if (c.x[3] > 20) {  // NaNs in some windows, not in their first cell
+        v[static_cast<std::size_t>(c.x[3] + 20)] = std::nan("");
+        v[static_cast<std::size_t>(c.x[3] * c.x[2] + 5)] = std::nan("");
+      }
+      Tensor x = Tensor::from_vector(v, c.x, dt);
+      GradientTape tape;
+      tape.watch(x);
+      Tensor y = nn::max_pool2d(x, {c.ph, c.pw}, nn::Size2{c.sh, c.sw}, c.same ? "same" : "valid");
+      Tensor gy = cast(rnd(y.shape(), 22), dt);
+      Tensor dx = tape.gradient(y, {x}, gy)[0];
+      CHECK(dx.dtype() == dt);
+      // exact, but where overlapping windows add two float32 gradients in one cell
+      const double tol = dt == DType::float32 && (c.sh < c.ph || c.sw < c.pw) ? 1e-6 : 0.0;
+      CHECK(allclose(cast(dx, DType::float64), max_pool_grad_ref(x, gy, c.ph, c.pw, c.sh, c.sw, c.same), tol, tol));
+    }
 }
 
 TEST_CASE("pooling gradcheck", "[pooling][gradcheck]") {
