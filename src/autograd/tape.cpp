@@ -293,8 +293,16 @@ std::vector<Tensor> GradientTape::gradient_impl(const Tensor& target, const std:
     if (has_grad && any_needed) {
       ctx.grads.reserve(r.out_slots.size());
       for (std::size_t k = 0; k < r.out_slots.size(); ++k) {
-        Tensor& g = grads[static_cast<std::size_t>(r.out_slots[k])];
-        ctx.grads.push_back(g.defined() ? g : Tensor::zeros(r.node->outputs[k].shape, r.node->outputs[k].dtype));
+        const auto s = static_cast<std::size_t>(r.out_slots[k]);
+        Tensor& g = grads[s];
+        // Handed over unless requested (it is freed after this record anyway), so a backward
+        // holding the only reference may write its result into it (detail::is_exclusive).
+        if (!g.defined())
+          ctx.grads.push_back(Tensor::zeros(r.node->outputs[k].shape, r.node->outputs[k].dtype));
+        else if (is_source[s])
+          ctx.grads.push_back(g);
+        else
+          ctx.grads.push_back(std::move(g));
       }
       std::vector<Tensor> in_grads = r.node->backward(autograd::BackwardContext(&ctx));
       if (in_grads.size() != r.in_slots.size())

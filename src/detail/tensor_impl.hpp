@@ -45,6 +45,13 @@ Tensor make_tensor(const Shape& shape, DType dtype);
 /// A tensor of `shape` sharing the elements of `base` (same number of elements).
 Tensor make_view(const Tensor& base, const Shape& shape);
 
+/// True when `t` is the only handle to memory it owns (no other Tensor, view, Variable or
+/// saved copy refers to it): a backward may then overwrite its upstream gradient in place.
+inline bool is_exclusive(const Tensor& t) noexcept {
+  const auto& p = t.impl_ptr();
+  return p && p.use_count() == 1 && p->owns && !p->base && p->variable == nullptr;
+}
+
 template <class T>
 inline const T* ptr(const Tensor& t) noexcept {
   return static_cast<const T*>(t.impl()->data);

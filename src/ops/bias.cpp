@@ -40,33 +40,49 @@ void forward_kernel(const T* x, const T* b, T* y, std::int64_t rows, std::int64_
       std::max<std::int64_t>(1, detail::kParallelGrain / std::max<std::int64_t>(C, 1)), 1);
 }
 
-/// dx = g masked by y > 0 (relu; skipped when dx is null) and db = column sums of that.
+/// One row of the backward: d = g masked by y > 0 (relu) and p += d, each when asked for.
+/// kInPlace: d is g's own memory (one pointer, read then written).
+template <class T, bool kRelu, bool kInPlace>
+inline void backward_row(const T* __restrict g, const T* __restrict y, T* __restrict d, T* __restrict p,
+                         std::int64_t C) {
+  auto masked = [&](std::int64_t c) {
+    const T v = kInPlace ? d[c] : g[c];
+    return kRelu ? (y[c] > T(0) ? v : T(0)) : v;
+  };
+  if (d && p) {
+    for (std::int64_t c = 0; c < C; ++c) {
+      const T v = masked(c);
+      d[c] = v;
+      p[c] += v;
+    }
+  } else if (d) {
+    for (std::int64_t c = 0; c < C; ++c) d[c] = masked(c);
+  } else if (p) {
+    for (std::int64_t c = 0; c < C; ++c) p[c] += masked(c);
+  }
+}
+
+/// dx = g masked by y > 0 (relu; skipped when dx is null) and db = column sums of that. dx may
+/// be g itself (the backward overwrites a gradient nothing else holds).
 template <class T, bool kRelu>
 void backward_kernel(const T* g, const T* y, T* dx, T* db, std::int64_t rows, std::int64_t C) {
   const std::int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
   std::vector<T> partial(db ? static_cast<std::size_t>(blocks * C) : 0);
   T* part = partial.data();
+  const bool in_place = dx != nullptr && dx == g;
   detail::parallel_for(
       blocks,
       [=](std::int64_t b0, std::int64_t b1) {
         for (std::int64_t blk = b0; blk < b1; ++blk) {
-          T* __restrict p = db ? part + blk * C : nullptr;
+          T* p = db ? part + blk * C : nullptr;
           if (p) std::fill(p, p + C, T(0));
           for (std::int64_t r = blk * kRowBlock, r_end = std::min(rows, r + kRowBlock); r < r_end; ++r) {
-            const T* __restrict gr = g + r * C;
-            const T* __restrict yr = kRelu ? y + r * C : nullptr;
-            T* __restrict dr = dx ? dx + r * C : nullptr;
-            if (dr && p) {
-              for (std::int64_t c = 0; c < C; ++c) {
-                const T v = kRelu ? (yr[c] > T(0) ? gr[c] : T(0)) : gr[c];
-                dr[c] = v;
-                p[c] += v;
-              }
-            } else if (dr) {
-              for (std::int64_t c = 0; c < C; ++c) dr[c] = kRelu ? (yr[c] > T(0) ? gr[c] : T(0)) : gr[c];
-            } else if (p) {
-              for (std::int64_t c = 0; c < C; ++c) p[c] += kRelu ? (yr[c] > T(0) ? gr[c] : T(0)) : gr[c];
-            }
+            const T* yr = kRelu ? y + r * C : nullptr;
+            T* dr = dx ? dx + r * C : nullptr;
+            if (in_place)
+              backward_row<T, kRelu, true>(nullptr, yr, dr, p, C);
+            else
+              backward_row<T, kRelu, false>(g + r * C, yr, dr, p, C);
           }
         }
       },
@@ -90,7 +106,10 @@ std::vector<Tensor> bias_backward(const BackwardContext& c, bool relu) {
     return detail::per_input(c, [&](std::size_t i) { return i == 0 ? gm : sum_to(gm, bias.shape()); });
   }
   const std::int64_t C = bias.size(), rows = C > 0 ? g.size() / C : 0;
-  Tensor dx = (c.needs_grad(0) && relu) ? detail::make_tensor(g.shape(), g.dtype()) : Tensor();
+  // relu's masked gradient goes into g's memory when nothing else holds g
+  Tensor dx = (c.needs_grad(0) && relu)
+                  ? (detail::is_exclusive(g) ? g : detail::make_tensor(g.shape(), g.dtype()))
+                  : Tensor();
   Tensor db = c.needs_grad(1) ? detail::make_tensor(bias.shape(), g.dtype()) : Tensor();
   detail::dispatch_float(g.dtype(), relu ? "bias_relu" : "bias_add", [&](auto tag) {
     using T = decltype(tag);

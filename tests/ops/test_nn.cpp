@@ -218,3 +218,44 @@ TEST_CASE("bias_add and bias_relu: values, gradients and errors", "[nn][gradchec
   CHECK_THROWS_AS(nn::bias_add(Tensor::zeros({2, 3}, DType::int64), Tensor::zeros({3}, DType::int64)), DTypeError);
   CHECK_THROWS_AS(nn::bias_add(Tensor::zeros({}), Tensor::zeros({1})), ShapeError);
 }
+
+TEST_CASE("bias_relu's backward overwrites its upstream gradient only when nothing else holds it",
+          "[nn][autograd]") {
+  // The relu-masked gradient goes into the upstream gradient's memory when the tape holds the
+  // only reference. Gradients asked for, shared between two inputs, or given by the caller stay.
+  const Tensor x = rnd({40, 6}, 50), b1 = rnd({6}, 51), b2 = rnd({6}, 52), w = rnd({40, 6}, 53);
+  const Tensor m1 = cast(greater(add(x, b1), 0.0), DType::float64);
+  const Tensor m2 = cast(greater(add(x, b2), 0.0), DType::float64);
+  SECTION("the output's own gradient is requested too") {
+    GradientTape tape;
+    tape.watch(x);
+    const Tensor y = nn::bias_relu(x, b1);
+    const auto g = tape.gradient(sum(mul(y, w)), {y, x});
+    CHECK(allclose(g[0], w, 0, 0));  // unmasked
+    CHECK(allclose(g[1], mul(w, m1), 0, 0));
+  }
+  SECTION("two bias_relu outputs share one upstream gradient tensor") {
+    GradientTape tape;
+    tape.watch(x);
+    const Tensor z = add(nn::bias_relu(x, b1), nn::bias_relu(x, b2));
+    const auto g = tape.gradient(sum(mul(z, w)), {x});
+    CHECK(allclose(g[0], add(mul(w, m1), mul(w, m2)), 0, 0));
+  }
+  SECTION("the caller's output gradient") {
+    const Tensor gy = w.astype(DType::float64);
+    const auto before = gy.to_vector<double>();
+    GradientTape tape;
+    tape.watch(x);
+    const Tensor y = nn::bias_relu(x, b1);
+    CHECK(allclose(tape.gradient(y, {x}, gy)[0], mul(w, m1), 0, 0));
+    CHECK(gy.to_vector<double>() == before);
+  }
+  SECTION("a persistent tape gives the same gradients twice") {
+    GradientTape tape(/*persistent=*/true);
+    tape.watch(x);
+    const Tensor loss = sum(mul(nn::bias_relu(mul(x, 2.0), b1), w));
+    const Tensor g1 = tape.gradient(loss, {x})[0], g2 = tape.gradient(loss, {x})[0];
+    CHECK(allclose(g1, g2, 0, 0));
+    CHECK(allclose(g1, mul(mul(w, cast(greater(add(mul(x, 2.0), b1), 0.0), DType::float64)), 2.0), 0, 0));
+  }
+}
