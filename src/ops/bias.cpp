@@ -120,6 +120,8 @@ std::vector<Tensor> bias_backward(const BackwardContext& c, bool relu) {
     else if (pdb)
       backward_kernel<T, false>(detail::ptr<T>(g), nullptr, nullptr, pdb, rows, C);
   });
+  // rewritten in place: a new identity, as for any rewritten tensor (no tape confuses it with g)
+  if (dx.defined() && dx.is_same(g)) dx.impl()->id = detail::next_tensor_id();
   std::vector<Tensor> out(2);
   if (c.needs_grad(0)) out[0] = relu ? dx : g;
   if (c.needs_grad(1)) out[1] = db;

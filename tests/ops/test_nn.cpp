@@ -250,6 +250,47 @@ TEST_CASE("bias_relu's backward overwrites its upstream gradient only when nothi
     CHECK(allclose(tape.gradient(y, {x}, gy)[0], mul(w, m1), 0, 0));
     CHECK(gy.to_vector<double>() == before);
   }
+  SECTION("a residual connection: x + bias_relu(x, b)") {
+    GradientTape tape;
+    tape.watch(x);
+    const auto g = tape.gradient(sum(mul(add(x, nn::bias_relu(x, b1)), w)), {x});
+    CHECK(allclose(g[0], add(w, mul(w, m1)), 0, 0));
+  }
+  SECTION("a view of the output is requested") {
+    GradientTape tape;
+    tape.watch(x);
+    const Tensor y = nn::bias_relu(x, b1);
+    const Tensor flat = reshape(y, {240});
+    const auto g = tape.gradient(sum(mul(flat, reshape(w, {240}))), {flat, x});
+    CHECK(allclose(g[0], reshape(w, {240}), 0, 0));
+    CHECK(allclose(g[1], mul(w, m1), 0, 0));
+  }
+  SECTION("the gradient nothing else holds is reused, under a new identity") {
+    // an op whose backward makes a fresh gradient and remembers where its elements are
+    const void* fresh = nullptr;
+    std::uint64_t fresh_id = 0;
+    auto pass = [&](const Tensor& in) {
+      Tensor out;
+      {
+        NoGradGuard kernel;
+        out = mul(in, 1.0);
+      }
+      if (autograd::should_record({&in}))
+        autograd::record("pass", {&in}, {&out}, {}, [&](const autograd::BackwardContext& c) {
+          Tensor g = mul(c.grad(), 1.0);
+          fresh = g.raw_data();
+          fresh_id = g.id();
+          return std::vector<Tensor>{g};
+        });
+      return out;
+    };
+    GradientTape tape;
+    tape.watch(x);
+    const Tensor dx = tape.gradient(pass(nn::bias_relu(x, b1)), {x}, w)[0];
+    CHECK(allclose(dx, mul(w, m1), 0, 0));
+    CHECK(dx.raw_data() == fresh);  // written into the gradient pass's backward made
+    CHECK(dx.id() != fresh_id);
+  }
   SECTION("a persistent tape gives the same gradients twice") {
     GradientTape tape(/*persistent=*/true);
     tape.watch(x);

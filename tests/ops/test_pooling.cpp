@@ -138,15 +138,18 @@ TEST_CASE("max pooling's gradient goes to each window's first maximum", "[poolin
   const std::vector<Case> cases = {
       {{2, 4, 4, 19}, 2, 2, 2, 2, false}, {{1, 5, 5, 35}, 2, 2, 2, 2, false}, {{2, 5, 7, 17}, 2, 2, 2, 2, true},
       {{1, 7, 8, 3}, 2, 2, 3, 3, false},  {{1, 6, 6, 33}, 3, 3, 3, 3, true},  {{1, 5, 5, 16}, 3, 2, 2, 1, true},
+      {{1, 4, 4, 19}, 3, 3, 3, 3, true},  // "same" pads one row and column at the top and left
+      {{2, 7, 8, 21}, 2, 2, 3, 3, true},  // gaps between windows, padded
   };
   for (const DType dt : {DType::float32, DType::float64})
     for (const auto& c : cases) {
       INFO(c.x << " pool " << c.ph << "x" << c.pw << " strides " << c.sh << "," << c.sw << " " << dtype_name(dt));
       std::vector<double> v = rnd(c.x, 21).to_vector<double>();
       for (double& e : v) e = std::floor(2.0 * e);  // a few levels: many ties
-      if (c.x[3] > 20) {  // NaNs in some windows, not in their first cell
-        v[static_cast<std::size_t>(c.x[3] + 20)] = std::nan("");
-        v[static_cast<std::size_t>(c.x[3] * c.x[2] + 5)] = std::nan("");
+      if (c.x[3] > 18) {  // NaNs in some windows, not in their first cell: SIMD lanes and the tail
+        v[static_cast<std::size_t>(c.x[3] + 5)] = std::nan("");
+        v[static_cast<std::size_t>(c.x[3] * c.x[2] + c.x[3] - 1)] = std::nan("");
+        v[static_cast<std::size_t>(c.x[3] * (c.x[2] + 1) + 17)] = std::nan("");
       }
       Tensor x = Tensor::from_vector(v, c.x, dt);
       GradientTape tape;
@@ -159,6 +162,18 @@ TEST_CASE("max pooling's gradient goes to each window's first maximum", "[poolin
       const double tol = dt == DType::float32 && (c.sh < c.ph || c.sw < c.pw) ? 1e-6 : 0.0;
       CHECK(allclose(cast(dx, DType::float64), max_pool_grad_ref(x, gy, c.ph, c.pw, c.sh, c.sw, c.same), tol, tol));
     }
+}
+
+TEST_CASE("max pooling of an empty batch or no channels", "[pooling]") {
+  for (const Shape& s : {Shape{0, 4, 4, 3}, Shape{2, 4, 4, 0}}) {
+    INFO(s);
+    Tensor x = Tensor::zeros(s);
+    GradientTape tape;
+    tape.watch(x);
+    Tensor y = nn::max_pool2d(x, 2);
+    CHECK(y.shape() == Shape{s[0], 2, 2, s[3]});
+    CHECK(tape.gradient(y, {x}, Tensor::zeros(y.shape()))[0].shape() == s);
+  }
 }
 
 TEST_CASE("pooling gradcheck", "[pooling][gradcheck]") {
