@@ -1,6 +1,6 @@
 // Neural-network ops against their floors, in the same process: conv2d forward+backward
 // against the raw gemm calls it contains, softmax cross-entropy against a memcpy of the bytes
-// it touches, an LSTM cell step built from public ops against its gemms, and the GEMMs strata
+// it touches, max pooling against a memcpy of the bytes it moves, an LSTM cell step built from public ops against its gemms, and the GEMMs strata
 // computes with its own kernels against OpenBLAS on the same shapes.
 #include "bench_util.hpp"
 
@@ -64,6 +64,45 @@ void BM_Conv2dGemms(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Conv2dGemms)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// 2x2 max pooling of the CNN's conv activations ([64,26,26,32] and [64,11,11,64]) forward and
+// backward on T threads, against its floor on one thread: two streaming loops that move the
+// same bytes (the forward reads x and writes y, a quarter of its size; the backward reads x and
+// g and writes dx), without the windows' geometry.
+const Shape kPool[] = {{64, 26, 26, 32}, {64, 11, 11, 64}};
+
+void BM_MaxPool2dFwdBwd(benchmark::State& state) {
+  set_num_threads(static_cast<int>(state.range(1)));
+  const Shape s = kPool[state.range(0)];
+  Tensor x = Tensor::random_normal(s);
+  Tensor gy = Tensor::random_normal({s[0], s[1] / 2, s[2] / 2, s[3]});
+  for (auto _ : state) {
+    GradientTape tape;
+    tape.watch(x);
+    Tensor y = nn::max_pool2d(x, 2);
+    auto g = tape.gradient(y, {x}, gy);
+    benchmark::DoNotOptimize(g);
+  }
+  set_num_threads(1);
+}
+BENCHMARK(BM_MaxPool2dFwdBwd)->Args({0, 1})->Args({0, 2})->Args({1, 1})->Unit(benchmark::kMicrosecond);
+
+void BM_MaxPool2dStreamFloor(benchmark::State& state) {
+  const Shape s = kPool[state.range(0)];
+  const auto n = static_cast<std::size_t>(s.num_elements()), m = n / 4;
+  AlignedVec x(n, 0.5f), dx(n), y(m), g(m, 1.0f);
+  const float *px = x.data(), *pg = g.data();
+  float *py = y.data(), *pdx = dx.data();
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < m; ++i)
+      py[i] = std::max(std::max(px[i], px[m + i]), std::max(px[2 * m + i], px[3 * m + i]));
+    for (std::size_t q = 0; q < 4; ++q)
+      for (std::size_t i = 0; i < m; ++i) pdx[q * m + i] = px[q * m + i] == py[i] ? pg[i] : 0.0f;
+    benchmark::DoNotOptimize(dx.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+}
+BENCHMARK(BM_MaxPool2dStreamFloor)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 void BM_SoftmaxCrossEntropyFwdBwd(benchmark::State& state) {
   Tensor logits = Tensor::random_normal({128, 10});
