@@ -5,6 +5,8 @@
 //   Each iteration is followed by the GEMMs that epoch needs (469 steps: forward, dW, and dX
 //   except for the first layer), called through the same OpenBLAS on aligned buffers; the
 //   counters give both times and the median of the per-iteration ratios.
+// BM_MLPStepPhases/T: the MLP's step taken apart: gather, forward + loss, gradient, Adam; the
+//   forward and backward paired with their GEMMs.
 // BM_CNNStep/T: one training step (batch gather + train_on_batch) of the small CNN
 //   Conv(32,3)-Pool-Conv(64,3)-Pool-Dense(128)-Dense(10), batch 64, Adam, paired the same way
 //   with the GEMMs of its im2col convolutions and dense layers. Compare `step_ms` with LibTorch's
@@ -131,6 +133,69 @@ void BM_MLPEpoch(benchmark::State& state) {
   state.counters["ratio"] = median(ratios);
 }
 BENCHMARK(BM_MLPEpoch)->Arg(1)->Arg(2)->Iterations(5)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// The MLP's training step taken apart (the loop `fit` runs, written out): gathering a shuffled
+// batch, forward + loss, the tape's gradient, and Adam's update, each the median over steps;
+// the forward and backward are paired with their own GEMMs (3 and 5) run right after.
+void BM_MLPStepPhases(benchmark::State& state) {
+  set_num_threads(static_cast<int>(state.range(0)));
+  const Data& d = fashion_mnist();
+  const Tensor x = reshape(d.x, {-1, 784});
+  const std::int64_t n = x.shape()[0], B = 128;
+  set_seed(1);
+  Sequential model({layers::Dense(512, "relu"), layers::Dense(256, "relu"), layers::Dense(10)});
+  model.build({-1, 784});
+  const std::vector<Variable> params = model.trainable_weights();
+  optimizers::Adam adam(1e-3);
+  losses::SparseCategoricalCrossentropy loss_fn(true);
+  std::deque<Gemm> fwd, bwd;
+  fwd.emplace_back(false, false, B, 512, 784);
+  fwd.emplace_back(false, false, B, 256, 512);
+  fwd.emplace_back(false, false, B, 10, 256);
+  bwd.emplace_back(true, false, 256, 10, B);
+  bwd.emplace_back(false, true, B, 256, 10);
+  bwd.emplace_back(true, false, 512, 256, B);
+  bwd.emplace_back(false, true, B, 512, 256);
+  bwd.emplace_back(true, false, 784, 512, B);
+  const Tensor perm = Tensor::from_vector([&] {
+    std::vector<double> p(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) p[static_cast<std::size_t>(i)] = static_cast<double>((i * 7919) % n);
+    return p;
+  }(), {n}, DType::int64);
+  std::int64_t at = 0;
+  std::vector<double> tg, tf, tb, ta, gf, gb;
+  for (auto _ : state) {
+    if (at + B > n) at = 0;
+    {
+      const auto t0 = Clock::now();
+      const Tensor idx = slice_axis(perm, 0, at, at + B);
+      at += B;
+      const Tensor xb = gather(x, idx), yb = gather(d.y, idx);
+      const auto t1 = Clock::now();
+      GradientTape tape;
+      const Tensor loss = loss_fn(yb, model(xb, true));
+      const auto t2 = Clock::now();
+      const std::vector<Tensor> grads = tape.gradient(loss, params);
+      const auto t3 = Clock::now();
+      adam.apply_gradients(grads, params);
+      const auto t4 = Clock::now();
+      state.SetIterationTime(std::chrono::duration<double>(t4 - t0).count());
+      tg.push_back(std::chrono::duration<double>(t1 - t0).count());
+      tf.push_back(std::chrono::duration<double>(t2 - t1).count());
+      tb.push_back(std::chrono::duration<double>(t3 - t2).count());
+      ta.push_back(std::chrono::duration<double>(t4 - t3).count());
+    }
+    gf.push_back(run_all(fwd));
+    gb.push_back(run_all(bwd));
+  }
+  state.counters["gather_us"] = 1e6 * median(tg);
+  state.counters["forward_us"] = 1e6 * median(tf);
+  state.counters["forward_gemms_us"] = 1e6 * median(gf);
+  state.counters["backward_us"] = 1e6 * median(tb);
+  state.counters["backward_gemms_us"] = 1e6 * median(gb);
+  state.counters["adam_us"] = 1e6 * median(ta);
+}
+BENCHMARK(BM_MLPStepPhases)->Arg(1)->Arg(2)->Iterations(1000)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 void BM_CNNStep(benchmark::State& state) {
   set_num_threads(static_cast<int>(state.range(0)));
