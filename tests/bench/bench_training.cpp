@@ -86,6 +86,14 @@ void add_dense_gemms(std::deque<Gemm>& g, std::int64_t B, const std::vector<std:
   }
 }
 
+/// 0..n-1 in a fixed scrambled order (i * 7919 mod n; 7919 is prime to 60000): batches drawn
+/// from all over the dataset, the same in every run.
+Tensor fixed_permutation(std::int64_t n) {
+  std::vector<double> p(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) p[static_cast<std::size_t>(i)] = static_cast<double>((i * 7919) % n);
+  return Tensor::from_vector(p, {n}, DType::int64);
+}
+
 double run_all(std::deque<Gemm>& g) {
   const auto t0 = Clock::now();
   for (Gemm& x : g) x.run();
@@ -157,11 +165,7 @@ void BM_MLPStepPhases(benchmark::State& state) {
   bwd.emplace_back(true, false, 512, 256, B);
   bwd.emplace_back(false, true, B, 512, 256);
   bwd.emplace_back(true, false, 784, 512, B);
-  const Tensor perm = Tensor::from_vector([&] {
-    std::vector<double> p(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i) p[static_cast<std::size_t>(i)] = static_cast<double>((i * 7919) % n);
-    return p;
-  }(), {n}, DType::int64);
+  const Tensor perm = fixed_permutation(n);
   std::int64_t at = 0;
   std::vector<double> tg, tf, tb, ta, gf, gb;
   for (auto _ : state) {
@@ -222,11 +226,7 @@ void BM_CNNStep(benchmark::State& state) {
   floor.emplace_back(false, true, B * 11 * 11, 288, 64);   // conv2 dX (patches' gradient)
   add_dense_gemms(floor, B, {1600, 128, 10}, /*first_dx=*/true);  // its dX feeds the convolutions
 
-  const Tensor perm = Tensor::from_vector([&] {
-    std::vector<double> p(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i) p[static_cast<std::size_t>(i)] = static_cast<double>((i * 7919) % n);
-    return p;
-  }(), {n}, DType::int64);
+  const Tensor perm = fixed_permutation(n);
   std::int64_t at = 0;
   auto step = [&] {
     if (at + B > n) at = 0;
