@@ -1,6 +1,6 @@
 // Fashion-MNIST with a small CNN: Conv2D(32,3,relu)-MaxPool-Conv2D(64,3,relu)-MaxPool-Flatten-
 // Dense(128,relu)-Dense(10), batch 64, Adam; about 0.90 test accuracy after 5 epochs (0.899 with
-// the default seed, 0.896-0.908 over seeds 1-8).
+// the default seed, 0.896-0.908 over seeds 1-10).
 //
 //   ./fashion_mnist_cnn [--epochs N] [--batch-size N] [--threads N] [--data DIR] [--seed N] [--out DIR]
 #include <cstdio>
