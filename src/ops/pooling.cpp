@@ -43,6 +43,14 @@ inline void for_each_window_cell(const PatchGeom& g, std::int64_t n, std::int64_
   }
 }
 
+/// Whether v replaces the running maximum m of a window: strictly greater (the first maximum
+/// keeps ties), or a NaN over a number (NaN wins, as in NumPy's max). The forward and both
+/// backward kernels choose with this rule (the SIMD one lane for lane).
+template <class T>
+inline bool replaces_max(T v, T m) {
+  return v > m || (v != v && m == m);
+}
+
 /// Max pooling of images [n0, n1): each window's (first) maximum and, with kArg, its flat
 /// index into x. Restrict pointers and a copied geometry let the compiler vectorize the
 /// channel loops.
@@ -68,7 +76,7 @@ void max_pool_images(const T* __restrict px, T* __restrict py, std::int64_t* __r
           }
           for (std::int64_t c = 0; c < C; ++c) {
             const T v = row[c], b = best[c];
-            const bool take = v > b || (v != v && b == b);  // NaN wins, as in NumPy's max
+            const bool take = replaces_max(v, b);
             best[c] = take ? v : b;
             if constexpr (kArg) arg[c] = take ? base + c : arg[c];
           }
@@ -116,7 +124,7 @@ inline void max_pool_grad_window_simd(const T* px, const T* gr, T* pd, const std
   B best = B::load_unaligned(px + cells[0] + c0), arg(T(0));
   for (std::int32_t k = 1; k < nc; ++k) {
     const B v = B::load_unaligned(px + cells[k] + c0);
-    const auto take = (v > best) | (xsimd::isnan(v) & !xsimd::isnan(best));  // NaN wins, as in the forward
+    const auto take = (v > best) | (xsimd::isnan(v) & !xsimd::isnan(best));  // replaces_max, per lane
     best = xsimd::select(take, v, best);
     arg = xsimd::select(take, B(T(k)), arg);
   }
@@ -132,7 +140,7 @@ inline void max_pool_grad_window_scalar(const T* px, const T* gr, T* pd, const s
   std::int32_t arg = 0;
   for (std::int32_t k = 1; k < nc; ++k) {
     const T v = px[cells[k] + c];
-    if (v > best || (v != v && best == best)) {
+    if (replaces_max(v, best)) {
       best = v;
       arg = k;
     }

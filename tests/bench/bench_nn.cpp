@@ -72,6 +72,7 @@ BENCHMARK(BM_Conv2dGemms)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 const Shape kPool[] = {{64, 26, 26, 32}, {64, 11, 11, 64}};
 
 void BM_MaxPool2dFwdBwd(benchmark::State& state) {
+  const int saved = get_num_threads();
   set_num_threads(static_cast<int>(state.range(1)));
   const Shape s = kPool[state.range(0)];
   Tensor x = Tensor::random_normal(s);
@@ -83,7 +84,7 @@ void BM_MaxPool2dFwdBwd(benchmark::State& state) {
     auto g = tape.gradient(y, {x}, gy);
     benchmark::DoNotOptimize(g);
   }
-  set_num_threads(1);
+  set_num_threads(saved);
 }
 BENCHMARK(BM_MaxPool2dFwdBwd)->Args({0, 1})->Args({0, 2})->Args({1, 1})->Unit(benchmark::kMicrosecond);
 
