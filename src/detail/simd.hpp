@@ -2,12 +2,16 @@
 // SIMD maps and sums over contiguous float buffers with xsimd (exp, log, tanh, erf, ...
 // vectorized; the compiler cannot vectorize libm calls on its own).
 // GCC 12 reports false "used uninitialized" warnings inside its AVX-512 intrinsics headers
-// when xsimd inlines them; silence them for those headers only.
+// when xsimd inlines them; silence them for those headers only (clang has no such warning).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <xsimd/xsimd.hpp>
 #pragma GCC diagnostic pop
+#else
+#include <xsimd/xsimd.hpp>
+#endif
 
 #include <algorithm>
 #include <cstdint>

@@ -376,11 +376,11 @@ Tensor global_max_pool2d(const Tensor& x, bool keepdims) {
 }
 Tensor global_avg_pool1d(const Tensor& x, bool keepdims) {
   check_rank("global_avg_pool1d", x, 3, "[batch, steps, channels]");
-  return mean(x, {1}, keepdims);
+  return mean(x, std::int64_t{1}, keepdims);
 }
 Tensor global_max_pool1d(const Tensor& x, bool keepdims) {
   check_rank("global_max_pool1d", x, 3, "[batch, steps, channels]");
-  return max(x, {1}, keepdims);
+  return max(x, std::int64_t{1}, keepdims);
 }
 
 Tensor upsample2d(const Tensor& x, Size2 size) {
