@@ -290,14 +290,18 @@ Logs Model::test_step(const std::vector<Tensor>& x, const std::vector<Tensor>& y
   return update_metrics(y, y_pred, sample_weight, loss);
 }
 
-Logs Model::train_on_batch(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight) {
+Logs Model::train_on_batch(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight,
+                           bool reset) {
   examples_of(*this, x, y);
+  if (reset) reset_metrics();
   detail::ScopedFlushDenormals ftz;
   return train_step(x, y, sample_weight);
 }
 
-Logs Model::test_on_batch(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight) {
+Logs Model::test_on_batch(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight,
+                          bool reset) {
   examples_of(*this, x, y);
+  if (reset) reset_metrics();
   detail::ScopedFlushDenormals ftz;
   return test_step(x, y, sample_weight);
 }

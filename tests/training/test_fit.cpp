@@ -1,5 +1,7 @@
 // compile / fit / evaluate / predict end to end: convergence, Keras's progress output,
 // validation, callbacks, weights, determinism, multi-output, custom train steps, leaks.
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -228,6 +230,63 @@ TEST_CASE("class and sample weights scale the loss", "[fit]") {
   m.fit(x, y, o);
   const auto after = m.get_weights();
   for (std::size_t i = 0; i < before.size(); ++i) CHECK(array_equal(before[i], after[i]));
+}
+
+namespace {
+/// Mean sparse cross-entropy and accuracy of the model's logits on (x, y), computed here in
+/// double from predict's outputs.
+std::pair<double, double> batch_scores(Model& m, const Tensor& x, const Tensor& y) {
+  const std::vector<double> logits = m.predict(x).to_vector<double>();
+  const std::vector<std::int64_t> labels = y.to_vector<std::int64_t>();
+  const std::size_t n = labels.size(), k = logits.size() / n;
+  double loss = 0, hits = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* z = &logits[i * k];
+    const double top = *std::max_element(z, z + k);
+    double denom = 0;
+    for (std::size_t j = 0; j < k; ++j) denom += std::exp(z[j] - top);
+    loss += std::log(denom) + top - z[labels[i]];
+    hits += static_cast<double>(std::max_element(z, z + k) - z) == static_cast<double>(labels[i]);
+  }
+  return {loss / static_cast<double>(n), hits / static_cast<double>(n)};
+}
+}  // namespace
+
+TEST_CASE("train_on_batch and test_on_batch report their own batch", "[fit]") {
+  auto [x, y] = blobs(16);
+  const Tensor xa = slice_axis(x, 0, 0, 8), ya = slice_axis(y, 0, 0, 8);
+  const Tensor xb = slice_axis(x, 0, 8, 16), yb = slice_axis(y, 0, 8, 16);
+  set_seed(3);
+  Model m = small_classifier();
+  m.compile(optimizers::SGD(0.5), losses::SparseCategoricalCrossentropy(true), {"accuracy"});
+
+  const auto [loss_a, acc_a] = batch_scores(m, xa, ya);  // before the step, as the step sees it
+  const Logs la = m.train_on_batch({xa}, {ya});
+  CHECK(la.get("loss") == Approx(loss_a).epsilon(1e-5));
+  CHECK(la.get("accuracy") == Approx(acc_a));
+  const auto [loss_b, acc_b] = batch_scores(m, xb, yb);
+  REQUIRE(std::abs(loss_b - loss_a) > 1e-2);  // so a running mean could not pass for either
+  const Logs lb = m.train_on_batch({xb}, {yb});
+  CHECK(lb.get("loss") == Approx(loss_b).epsilon(1e-5));
+  CHECK(lb.get("accuracy") == Approx(acc_b));
+
+  // reset_metrics = false: the mean over the calls since the last reset (equal batch sizes)
+  const auto [loss_c, acc_c] = batch_scores(m, xa, ya);
+  const Logs lc = m.train_on_batch({xa}, {ya}, Tensor(), /*reset_metrics=*/false);
+  CHECK(lc.get("loss") == Approx((loss_b + loss_c) / 2).epsilon(1e-5));
+  CHECK(lc.get("accuracy") == Approx((acc_b + acc_c) / 2));
+
+  // test_on_batch: the batch's own scores, weights untouched
+  const auto weights = m.get_weights();
+  const double loss_ta = batch_scores(m, xa, ya).first;
+  const auto [loss_tb, acc_tb] = batch_scores(m, xb, yb);
+  CHECK(m.test_on_batch({xa}, {ya}).get("loss") == Approx(loss_ta).epsilon(1e-5));
+  const Logs tb = m.test_on_batch({xb}, {yb});
+  CHECK(tb.get("loss") == Approx(loss_tb).epsilon(1e-5));
+  CHECK(tb.get("accuracy") == Approx(acc_tb));
+  CHECK(m.test_on_batch({xa}, {ya}, Tensor(), false).get("loss") == Approx((loss_ta + loss_tb) / 2).epsilon(1e-5));
+  const auto after = m.get_weights();
+  for (std::size_t i = 0; i < weights.size(); ++i) CHECK(array_equal(weights[i], after[i]));
 }
 
 TEST_CASE("multi-output models take a loss per output and loss weights", "[fit]") {

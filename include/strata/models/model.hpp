@@ -91,9 +91,14 @@ class Model : public layers::Layer {
   /// Outputs in inference mode, computed batch by batch.
   Tensor predict(const Tensor& x, std::int64_t batch_size = 32);
   std::vector<Tensor> predict_all(const std::vector<Tensor>& x, std::int64_t batch_size = 32);
-  /// One step on one batch (metrics accumulate until reset_metrics).
-  Logs train_on_batch(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight = Tensor());
-  Logs test_on_batch(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight = Tensor());
+  /// One training step on one batch; returns that batch's loss and metrics, as Keras does (the
+  /// metrics are reset first). reset_metrics = false accumulates them over calls instead, as
+  /// Keras 2's flag of that name did, until the next reset_metrics().
+  Logs train_on_batch(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight = Tensor(),
+                      bool reset_metrics = true);
+  /// The loss and metrics of one batch in inference mode (reset first, as train_on_batch).
+  Logs test_on_batch(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight = Tensor(),
+                     bool reset_metrics = true);
   /// Keras's train_step: forward under a tape, compute_loss, gradients, the optimizer, the
   /// metrics. Override it to customize what fit does.
   virtual Logs train_step(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight);
