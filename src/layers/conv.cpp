@@ -254,15 +254,8 @@ Size2 size2(const Config& c, const char* key, std::int64_t fallback) {
   return {cfg::pair_at(*v, 0), cfg::pair_at(*v, 1)};
 }
 
-void check_channels_last(const Config& c) {
-  const std::string f = c.get_string("data_format", "channels_last");
-  if (f != "channels_last")
-    detail::raise<ValueError>("data_format '{}' is not supported (strata is channels_last)", f);
-}
-
 const bool registered = [] {
   register_layer("Conv2D", [](const Config& c) {
-    check_channels_last(c);
     return cfg::read_kernel_bias_args(
         std::make_shared<Conv2D>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
                                  c.get_string("padding", "valid"), ActivationFn(cfg::activation(c)),
@@ -270,7 +263,6 @@ const bool registered = [] {
         c, "kernel");
   });
   register_layer("Conv1D", [](const Config& c) {
-    check_channels_last(c);
     return cfg::read_kernel_bias_args(
         std::make_shared<Conv1D>(c.at("filters").as_int(), size2(c, "kernel_size", 1).w, size2(c, "strides", 1).w,
                                  c.get_string("padding", "valid"), ActivationFn(cfg::activation(c)),
@@ -278,7 +270,6 @@ const bool registered = [] {
         c, "kernel");
   });
   register_layer("DepthwiseConv2D", [](const Config& c) {
-    check_channels_last(c);
     return cfg::read_kernel_bias_args(std::make_shared<DepthwiseConv2D>(
                                    size2(c, "kernel_size", 1), size2(c, "strides", 1), c.get_string("padding", "valid"),
                                    c.get_int("depth_multiplier", 1), ActivationFn(cfg::activation(c)),
@@ -286,7 +277,6 @@ const bool registered = [] {
                                c, "depthwise");
   });
   register_layer("SeparableConv2D", [](const Config& c) {
-    check_channels_last(c);
     auto l = cfg::read_kernel_bias_args(
         std::make_shared<SeparableConv2D>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
                                           c.get_string("padding", "valid"), c.get_int("depth_multiplier", 1),
@@ -297,7 +287,6 @@ const bool registered = [] {
     return l;
   });
   register_layer("Conv2DTranspose", [](const Config& c) {
-    check_channels_last(c);
     if (const Config* op = c.find("output_padding"); op && !op->is_null())
       throw ValueError("Conv2DTranspose: output_padding is not supported");
     return cfg::read_kernel_bias_args(

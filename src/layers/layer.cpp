@@ -513,6 +513,13 @@ std::shared_ptr<Layer> layer_from_config(const Config& c) {
     f = it->second;
   }
   const Config cfg = c.contains("config") ? c.at("config") : Config::object();
+  // Keras's layers with a data_format (the convolutions, poolings, Flatten, UpSampling2D,
+  // ZeroPadding2D, ...): strata computes channels_last only, so any other layout is refused
+  // rather than loaded and run as if it were channels_last.
+  if (const Config* df = cfg.find("data_format");
+      df && !df->is_null() && !(df->is_string() && df->as_string() == "channels_last"))
+    detail::raise<ValueError>("{} '{}': data_format {} is not supported (strata computes channels_last)", cls,
+                              cfg.get_string("name", ""), df->dump());
   std::shared_ptr<Layer> layer = f(cfg);
   if (const Config* n = cfg.find("name"); n && n->is_string()) layer->set_name(n->as_string());
   if (const Config* d = cfg.find("dtype"); d && !d->is_null()) {

@@ -187,3 +187,27 @@ TEST_CASE("model_from_json errors say what is wrong", "[model][json][errors]") {
       {"class_name": "Dense", "config": {"name": "d", "units": 2, "dtype": "mixed_float16"}}]}})"),
                     Catch::Contains("mixed_float16"));
 }
+
+TEST_CASE("layers configured channels_first are refused rather than run as channels_last", "[model][json][errors]") {
+  // every registered class that Keras gives a data_format
+  for (const char* cls : {"Conv2D", "Conv1D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "MaxPooling2D",
+                          "AveragePooling2D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling2D",
+                          "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "UpSampling2D",
+                          "ZeroPadding2D", "Flatten"}) {
+    INFO(cls);
+    Config cfg = Config::object({{"name", "lay"}, {"filters", 2}, {"kernel_size", 3}, {"data_format", "channels_first"}});
+    const Config c = Config::object({{"class_name", cls}, {"config", cfg}});
+    CHECK_THROWS_AS(layers::layer_from_config(c), ValueError);
+    CHECK_THROWS_WITH(layers::layer_from_config(c), Catch::Contains(cls) && Catch::Contains("'lay'") &&
+                                                         Catch::Contains("channels_first"));
+    cfg["data_format"] = "channels_last";  // the same config otherwise loads
+    CHECK(layers::layer_from_config(Config::object({{"class_name", cls}, {"config", cfg}}))->name() == "lay");
+    cfg["data_format"] = Config();  // null: Keras's default, channels_last
+    CHECK_NOTHROW(layers::layer_from_config(Config::object({{"class_name", cls}, {"config", cfg}})));
+  }
+  // inside a model text
+  CHECK_THROWS_WITH(models::model_from_json(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+      {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4, 4, 3]}},
+      {"class_name": "MaxPooling2D", "config": {"name": "p", "data_format": "channels_first"}}]}})"),
+                    Catch::Contains("MaxPooling2D 'p'") && Catch::Contains("channels_first"));
+}
