@@ -132,8 +132,12 @@ const bool registered = [] {
         c.at("num_heads").as_int(), c.at("key_dim").as_int(),
         vd && !vd->is_null() ? std::optional<std::int64_t>(vd->as_int()) : std::nullopt, c.get_double("dropout", 0.0),
         c.get_bool("use_bias", true));
-    if (const Config* o = c.find("output_shape"); o && !o->is_null())
-      l->output_shape = o->is_list() ? (*o)[o->size() - 1].as_int() : o->as_int();
+    if (const Config* o = c.find("output_shape"); o && !o->is_null()) {
+      if (o->is_list() && o->size() != 1)
+        detail::raise<ValueError>("MultiHeadAttention: output_shape={} is not supported (one trailing dimension)",
+                                  o->dump());
+      l->output_shape = o->is_list() ? (*o)[0].as_int() : o->as_int();
+    }
     l->use_causal_mask = c.get_bool("use_causal_mask", false);
     l->return_attention_scores = c.get_bool("return_attention_scores", false);
     return cfg::read_kernel_bias_args(l, c);

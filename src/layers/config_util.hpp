@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "detail/errors.hpp"
 #include "strata/config.hpp"
 #include "strata/constraints.hpp"
 #include "strata/initializers.hpp"
@@ -39,6 +40,16 @@ inline std::optional<std::uint64_t> seed(const Config& c) {
   const Config* v = c.find("seed");
   if (!v || v->is_null()) return std::nullopt;
   return static_cast<std::uint64_t>(v->as_int());
+}
+
+/// A Keras option strata does not implement: a config that sets `key` to anything but its
+/// default (absent or null count as the default) is refused with a ValueError naming the class
+/// and the option, rather than loaded and run without it.
+inline void refuse_unless_default(const Config& c, const std::string& cls, const std::string& key,
+                                  const Config& default_value) {
+  const Config* v = c.find(key);
+  if (!v || v->is_null() || *v == default_value) return;
+  detail::raise<ValueError>("{}: {}={} is not supported", cls, key, v->dump());
 }
 
 /// Keras's six kernel and bias arguments of a layer with kernel_initializer, bias_initializer,

@@ -256,6 +256,7 @@ Size2 size2(const Config& c, const char* key, std::int64_t fallback) {
 
 const bool registered = [] {
   register_layer("Conv2D", [](const Config& c) {
+    cfg::refuse_unless_default(c, "Conv2D", "groups", 1);  // grouped convolutions
     return cfg::read_kernel_bias_args(
         std::make_shared<Conv2D>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
                                  c.get_string("padding", "valid"), ActivationFn(cfg::activation(c)),
@@ -263,6 +264,7 @@ const bool registered = [] {
         c, "kernel");
   });
   register_layer("Conv1D", [](const Config& c) {
+    cfg::refuse_unless_default(c, "Conv1D", "groups", 1);
     return cfg::read_kernel_bias_args(
         std::make_shared<Conv1D>(c.at("filters").as_int(), size2(c, "kernel_size", 1).w, size2(c, "strides", 1).w,
                                  c.get_string("padding", "valid"), ActivationFn(cfg::activation(c)),
@@ -277,6 +279,8 @@ const bool registered = [] {
                                c, "depthwise");
   });
   register_layer("SeparableConv2D", [](const Config& c) {
+    cfg::refuse_unless_default(c, "SeparableConv2D", "pointwise_regularizer", Config());
+    cfg::refuse_unless_default(c, "SeparableConv2D", "pointwise_constraint", Config());
     auto l = cfg::read_kernel_bias_args(
         std::make_shared<SeparableConv2D>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
                                           c.get_string("padding", "valid"), c.get_int("depth_multiplier", 1),

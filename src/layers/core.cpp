@@ -416,6 +416,9 @@ const bool registered = [] {
                                   f->as_string());
       fn = it->second;
     }
+    if (const Config* a = c.find("arguments"); a && !a->is_null() && !(a->is_object() && a->size() == 0))
+      detail::raise<ValueError>("Lambda '{}': arguments={} are not supported (strata's functions take one tensor)",
+                                f->as_string(), a->dump());
     std::optional<Shape> os;
     if (const Config* o = c.find("output_shape"); o && o->is_list()) os = shape_from_config(*o);
     return std::make_shared<Lambda>(fn, f->as_string(), os);

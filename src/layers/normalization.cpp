@@ -133,6 +133,9 @@ void norm_weights(L& l, const Config& c) {
 
 const bool registered = [] {
   register_layer("BatchNormalization", [](const Config& c) {
+    // Keras 2's batch renormalization and ghost batches change the training statistics
+    cfg::refuse_unless_default(c, "BatchNormalization", "renorm", false);
+    cfg::refuse_unless_default(c, "BatchNormalization", "virtual_batch_size", Config());
     const Config* a = c.find("axis");
     std::int64_t axis = -1;
     if (a && a->is_list()) {
@@ -149,6 +152,7 @@ const bool registered = [] {
     return l;
   });
   register_layer("LayerNormalization", [](const Config& c) {
+    cfg::refuse_unless_default(c, "LayerNormalization", "rms_scaling", false);
     std::vector<std::int64_t> axes{-1};
     if (const Config* a = c.find("axis"); a && !a->is_null()) {
       axes.clear();

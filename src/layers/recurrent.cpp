@@ -325,6 +325,7 @@ namespace {
 template <class L>
 std::shared_ptr<L> rnn_common(std::shared_ptr<L> l, const Config& c) {
   if (c.get_bool("stateful", false)) throw ValueError("recurrent layers: stateful=true is not supported");
+  cfg::refuse_unless_default(c, l->class_name(), "time_major", false);  // Keras 2: [time, batch, features]
   l->use_bias = c.get_bool("use_bias", true);
   l->return_sequences = c.get_bool("return_sequences", false);
   l->return_state = c.get_bool("return_state", false);
@@ -361,6 +362,25 @@ const bool registered = [] {
                       c);
   });
   register_layer("Bidirectional", [](const Config& c) {
+    // strata's backward layer is the forward one's configuration running the other way; Keras
+    // writes that as backward_layer, and a different one (given by the user) is refused.
+    if (const Config* b = c.find("backward_layer"); b && !b->is_null()) {
+      const Config& fwd = c.at("layer").at("config");
+      const Config& bwd = b->at("config");
+      if (b->at("class_name").as_string() != c.at("layer").at("class_name").as_string() ||
+          bwd.get_bool("go_backwards", false) == fwd.get_bool("go_backwards", false))
+        throw ValueError("Bidirectional: a backward_layer that is not the forward layer run backwards is not supported");
+      for (const char* key : {"units", "activation", "recurrent_activation", "use_bias", "return_sequences",
+                              "return_state", "dropout", "recurrent_dropout", "reset_after", "unit_forget_bias",
+                              "time_major"}) {
+        const Config* f = fwd.find(key);
+        const Config* k = bwd.find(key);
+        if ((f == nullptr) != (k == nullptr) || (f && !(*f == *k)))
+          detail::raise<ValueError>("Bidirectional: a backward_layer whose {} differs from the forward layer's is not "
+                                    "supported",
+                                    key);
+      }
+    }
     const Config* m = c.find("merge_mode");
     return std::make_shared<Bidirectional>(LayerRef(layer_from_config(c.at("layer"))),
                                            m && !m->is_null() ? m->as_string() : std::string("none"));

@@ -1,6 +1,8 @@
 // Keras's architecture JSON: to_json / model_from_json round trips (functional, multi-IO with
 // shared layers, Sequential, nested, every layer family), Keras 2 and Keras 3 texts written the
 // way Keras writes them, and errors naming what is wrong.
+#include <tuple>
+
 #include "support/helpers.hpp"
 
 using namespace strata;
@@ -210,4 +212,63 @@ TEST_CASE("layers configured channels_first are refused rather than run as chann
       {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4, 4, 3]}},
       {"class_name": "MaxPooling2D", "config": {"name": "p", "data_format": "channels_first"}}]}})"),
                     Catch::Contains("MaxPooling2D 'p'") && Catch::Contains("channels_first"));
+}
+
+TEST_CASE("Keras options strata does not implement are refused rather than ignored", "[model][json][errors]") {
+  layers::register_function("json_test_identity", [](const Tensor& x) { return x; });
+  auto load = [](const std::string& cls, const std::string& config) {
+    return layers::layer_from_config(Config::parse(R"({"class_name": ")" + cls + R"(", "config": )" + config + "}"));
+  };
+  const std::vector<std::tuple<std::string, std::string, std::string, std::string>> cases = {
+      // class, option set to a value strata does not implement, the same option at its default, the option's name
+      {"Conv2D", R"({"filters": 4, "kernel_size": 3, "groups": 2})", R"({"filters": 4, "kernel_size": 3, "groups": 1})",
+       "groups"},
+      {"Conv1D", R"({"filters": 4, "kernel_size": 3, "groups": 4})", R"({"filters": 4, "kernel_size": 3, "groups": 1})",
+       "groups"},
+      {"SeparableConv2D",
+       R"({"filters": 4, "kernel_size": 3, "pointwise_regularizer": {"class_name": "L2", "config": {"l2": 0.01}}})",
+       R"({"filters": 4, "kernel_size": 3, "pointwise_regularizer": null})", "pointwise_regularizer"},
+      {"SeparableConv2D", R"({"filters": 4, "kernel_size": 3, "pointwise_constraint": {"class_name": "NonNeg", "config": {}}})",
+       R"({"filters": 4, "kernel_size": 3})", "pointwise_constraint"},
+      {"BatchNormalization", R"({"renorm": true})", R"({"renorm": false})", "renorm"},
+      {"BatchNormalization", R"({"virtual_batch_size": 8})", R"({"virtual_batch_size": null})", "virtual_batch_size"},
+      {"LayerNormalization", R"({"rms_scaling": true})", R"({"rms_scaling": false})", "rms_scaling"},
+      {"SimpleRNN", R"({"units": 3, "time_major": true})", R"({"units": 3, "time_major": false})", "time_major"},
+      {"LSTM", R"({"units": 3, "time_major": true})", R"({"units": 3})", "time_major"},
+      {"GRU", R"({"units": 3, "time_major": true})", R"({"units": 3, "time_major": false})", "time_major"},
+      {"Lambda", R"({"function": "json_test_identity", "arguments": {"scale": 2}})",
+       R"({"function": "json_test_identity", "arguments": {}})", "arguments"},
+      {"MultiHeadAttention", R"({"num_heads": 2, "key_dim": 4, "output_shape": [3, 5]})",
+       R"({"num_heads": 2, "key_dim": 4, "output_shape": [5]})", "output_shape"},
+  };
+  for (const auto& [cls, bad, good, key] : cases) {
+    INFO(cls << " " << bad);
+    CHECK_THROWS_AS(load(cls, bad), ValueError);
+    CHECK_THROWS_WITH(load(cls, bad), Catch::Contains(cls) && Catch::Contains(key));
+    CHECK_NOTHROW(load(cls, good));
+  }
+  // MHA's output_shape as a one-element list is its last dimension
+  auto mha = std::dynamic_pointer_cast<MultiHeadAttention>(load("MultiHeadAttention", std::get<2>(cases.back())));
+  REQUIRE(mha);
+  CHECK(mha->output_shape == std::optional<std::int64_t>(5));
+
+  // Keras 3 writes Bidirectional's backward_layer: the forward layer's config run backwards loads;
+  // anything else would be silently replaced by that, so it is refused
+  auto bidi = [&](const std::string& backward_config) {
+    return load("Bidirectional", R"({"merge_mode": "concat",
+      "layer": {"class_name": "LSTM", "config": {"name": "forward_lstm", "units": 3, "activation": "tanh",
+                "recurrent_activation": "sigmoid", "go_backwards": false, "return_sequences": true}},
+      "backward_layer": {"class_name": "LSTM", "config": )" + backward_config + "}}");
+  };
+  CHECK_NOTHROW(bidi(R"({"name": "backward_lstm", "units": 3, "activation": "tanh", "recurrent_activation": "sigmoid",
+                        "go_backwards": true, "return_sequences": true})"));
+  CHECK_THROWS_WITH(bidi(R"({"name": "backward_lstm", "units": 3, "activation": "relu", "recurrent_activation": "sigmoid",
+                             "go_backwards": true, "return_sequences": true})"),
+                    Catch::Contains("Bidirectional") && Catch::Contains("activation"));
+  CHECK_THROWS_WITH(bidi(R"({"name": "backward_lstm", "units": 3, "activation": "tanh", "recurrent_activation": "sigmoid",
+                             "go_backwards": false, "return_sequences": true})"),
+                    Catch::Contains("Bidirectional") && Catch::Contains("backward"));
+  CHECK_THROWS_AS(load("Bidirectional", R"({"layer": {"class_name": "LSTM", "config": {"units": 3}},
+      "backward_layer": {"class_name": "GRU", "config": {"units": 3, "go_backwards": true}}})"),
+                  ValueError);
 }
