@@ -1,12 +1,15 @@
 // Keras's model config: writing it (Model::get_config, to_json) and building a model from it
 // (model_from_config / model_from_json), as keras.Model.from_config does: every layer is made
 // from its config, then each layer's inbound nodes are called once the tensors they read exist.
+#include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 #include <unordered_map>
 
 #include "detail/errors.hpp"
 #include "layers/node.hpp"
+#include "strata/layers/attention.hpp"
 #include "strata/models/saving.hpp"
 #include "strata/models/sequential.hpp"
 #include "strata/version.hpp"
@@ -132,30 +135,64 @@ void keras3_refs(const Config& v, std::vector<Ref>& out, const std::string& wher
   }
 }
 
-/// One inbound node's input tensors, in Keras 2 ([[name, node, tensor, kwargs], ...]) or
-/// Keras 3 ({"args": [...], "kwargs": {...}}) form. Tensors passed as keyword arguments
-/// (MultiHeadAttention's value and key, an RNN's initial_state) follow the positional ones.
-std::vector<Ref> node_refs(const Config& node, const std::string& where) {
+/// One inbound node of a functional config: its input tensors, and whether the call asked for a
+/// causal mask (MultiHeadAttention's use_causal_mask=True).
+struct NodeCall {
   std::vector<Ref> refs;
+  bool causal = false;
+};
+
+/// Reads one inbound node, in Keras 2 ([[name, node, tensor, kwargs], ...]) or Keras 3
+/// ({"args": [...], "kwargs": {...}}) form. Tensors passed by keyword follow the positional ones
+/// in strata's order (inputs; MultiHeadAttention's query, value, key; an RNN's initial_state).
+/// Other call arguments are refused unless strata implements them (use_causal_mask) or they
+/// leave the result unchanged (training, a null mask, return_attention_scores=False), so a
+/// model never loads without an argument it was called with.
+NodeCall read_node(const Config& node, const std::string& where) {
+  static const char* const tensor_order[] = {"inputs", "query", "value", "key", "initial_state"};
+  NodeCall call;
+  std::map<std::string, std::vector<Ref>> by_name;
+  auto keyword = [&](const std::string& key, const Config& v, bool keras3) {
+    std::vector<Ref> refs;
+    if (keras3) {
+      keras3_refs(v, refs, where);
+    } else if (is_ref_list(v)) {
+      refs.push_back({v[0].as_string(), v[1].as_int(), v[2].as_int()});
+    } else if (v.is_list()) {
+      for (const auto& item : v.items())
+        if (is_ref_list(item)) refs.push_back({item[0].as_string(), item[1].as_int(), item[2].as_int()});
+    }
+    if (!refs.empty()) {
+      if (std::find(std::begin(tensor_order), std::end(tensor_order), key) == std::end(tensor_order))
+        detail::raise<ValueError>("{}: the call argument '{}' (a tensor) is not supported", where, key);
+      by_name[key] = std::move(refs);
+      return;
+    }
+    if (v.is_null() || key == "training") return;  // training only picks the mode, which strata's fit and predict set
+    if (key == "use_causal_mask" && v.is_bool()) {
+      call.causal = call.causal || v.as_bool();
+      return;
+    }
+    if (key == "return_attention_scores" && v.is_bool() && !v.as_bool()) return;
+    detail::raise<ValueError>("{}: the call argument {}={} is not supported", where, key, v.dump());
+  };
   if (node.is_object()) {
-    if (const Config* a = node.find("args")) keras3_refs(*a, refs, where);
+    if (const Config* a = node.find("args")) keras3_refs(*a, call.refs, where);
     if (const Config* k = node.find("kwargs"); k && k->is_object())
-      for (const auto& [key, v] : k->entries()) keras3_refs(v, refs, where);
-    return refs;
+      for (const auto& [key, v] : k->entries()) keyword(key, v, true);
+  } else {
+    if (!node.is_list()) detail::raise<ValueError>("{}: malformed inbound node {}", where, node.dump());
+    for (const auto& r : node.items()) {
+      if (!is_ref_list(r)) detail::raise<ValueError>("{}: malformed inbound tensor {}", where, r.dump());
+      call.refs.push_back({r[0].as_string(), r[1].as_int(), r[2].as_int()});
+      if (r.size() >= 4 && r[3].is_object())
+        for (const auto& [key, v] : r[3].entries()) keyword(key, v, false);
+    }
   }
-  if (!node.is_list()) detail::raise<ValueError>("{}: malformed inbound node {}", where, node.dump());
-  for (const auto& r : node.items()) {
-    if (!is_ref_list(r)) detail::raise<ValueError>("{}: malformed inbound tensor {}", where, r.dump());
-    refs.push_back({r[0].as_string(), r[1].as_int(), r[2].as_int()});
-    if (r.size() >= 4 && r[3].is_object())
-      for (const auto& [key, v] : r[3].entries()) {
-        if (is_ref_list(v)) refs.push_back({v[0].as_string(), v[1].as_int(), v[2].as_int()});
-        else if (v.is_list())
-          for (const auto& item : v.items())
-            if (is_ref_list(item)) refs.push_back({item[0].as_string(), item[1].as_int(), item[2].as_int()});
-      }
-  }
-  return refs;
+  for (const char* key : tensor_order)
+    if (auto it = by_name.find(key); it != by_name.end())
+      call.refs.insert(call.refs.end(), it->second.begin(), it->second.end());
+  return call;
 }
 
 /// Keras's input shape of an InputLayer config, without the batch dimension.
@@ -195,8 +232,23 @@ std::shared_ptr<Model> functional_from_config(const Config& cfg) {
     e.name = name;
     e.layer = layers::layer_from_config(Config::object({{"class_name", cls}, {"config", layer_cfg}}));
     e.layer->set_name(name);
-    if (const Config* nodes = lc.find("inbound_nodes"); nodes && nodes->is_list())
-      for (const Config& n : nodes->items()) e.nodes.push_back(node_refs(n, where + ", layer '" + name + "'"));
+    if (const Config* nodes = lc.find("inbound_nodes"); nodes && nodes->is_list()) {
+      const std::string at = where + ", layer '" + name + "'";
+      std::size_t causal = 0;
+      for (const Config& n : nodes->items()) {
+        NodeCall call = read_node(n, at);
+        causal += call.causal;
+        e.nodes.push_back(std::move(call.refs));
+      }
+      if (causal > 0) {  // a layer setting, so every call of the layer must ask for it
+        auto* mha = dynamic_cast<layers::MultiHeadAttention*>(e.layer.get());
+        if (!mha || causal != e.nodes.size())
+          detail::raise<ValueError>("{}: use_causal_mask=True is supported on MultiHeadAttention when every call of "
+                                    "the layer passes it",
+                                    at);
+        mha->use_causal_mask = true;
+      }
+    }
     entries.push_back(std::move(e));
   }
   auto lookup = [&](const Ref& r) -> const KerasTensor* {

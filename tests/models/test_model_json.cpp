@@ -272,3 +272,61 @@ TEST_CASE("Keras options strata does not implement are refused rather than ignor
       "backward_layer": {"class_name": "GRU", "config": {"units": 3, "go_backwards": true}}})"),
                   ValueError);
 }
+
+TEST_CASE("call arguments by keyword: tensors in their place, the rest honoured or refused", "[model][json]") {
+  // Keras 3's config of inputs q [4, 6], k and v [5, 6] and one MultiHeadAttention called with
+  // `kwargs` (written in key order: key, query, value)
+  auto tensor = [](const std::string& layer) {
+    return R"({"class_name": "__keras_tensor__", "config": {"keras_history": [")" + layer + R"(", 0, 0]}})";
+  };
+  auto input = [](const std::string& name, int t) {
+    return R"({"class_name": "InputLayer", "name": ")" + name + R"(", "config": {"name": ")" + name +
+           R"(", "batch_shape": [null, )" + std::to_string(t) + R"(, 6]}, "inbound_nodes": []})";
+  };
+  auto model = [&](const std::string& calls) {
+    return R"({"class_name": "Functional", "config": {"name": "m", "layers": [)" + input("q", 4) + ", " +
+           input("k", 5) + ", " + input("v", 5) + R"(,
+      {"class_name": "MultiHeadAttention", "name": "mha", "config": {"name": "mha", "num_heads": 2, "key_dim": 3},
+       "inbound_nodes": [)" + calls + R"(]}],
+      "input_layers": [["q", 0, 0], ["k", 0, 0], ["v", 0, 0]], "output_layers": [["mha", 0, 0]]}})";
+  };
+  const std::string by_keyword = R"({"args": [], "kwargs": {"key": )" + tensor("k") + R"(, "query": )" + tensor("q") +
+                                 R"(, "value": )" + tensor("v") + "}}";
+  auto m = models::model_from_json(model(by_keyword));
+  auto mha = std::dynamic_pointer_cast<MultiHeadAttention>(m->get_layer("mha"));
+  REQUIRE(mha);
+  CHECK_FALSE(mha->use_causal_mask);
+  Generator g(5);
+  const Tensor q = Tensor::random_normal({2, 4, 6}, 0, 1, DType::float32, g);
+  const Tensor k = Tensor::random_normal({2, 5, 6}, 0, 1, DType::float32, g);
+  const Tensor v = Tensor::random_normal({2, 5, 6}, 0, 1, DType::float32, g);
+  // strata's positional order is query, value, key; swapping key and value changes the result
+  const Tensor want = mha->apply(std::vector<Tensor>{q, v, k})[0];
+  CHECK(allclose(m->apply(std::vector<Tensor>{q, k, v})[0], want, 1e-6, 1e-6));
+  CHECK_FALSE(allclose(mha->apply(std::vector<Tensor>{q, k, v})[0], want, 1e-3, 1e-3));
+
+  // use_causal_mask=True sets the layer's mask; training and a null mask change nothing
+  auto causal = models::model_from_json(model(R"({"args": [)" + tensor("q") + ", " + tensor("v") + ", " + tensor("k") +
+                                              R"(], "kwargs": {"use_causal_mask": true, "training": false, "mask": null}})"));
+  CHECK(std::dynamic_pointer_cast<MultiHeadAttention>(causal->get_layer("mha"))->use_causal_mask);
+  // Keras 2's form: [[name, node, tensor, kwargs], ...]
+  auto k2 = models::model_from_json(model(R"([["q", 0, 0, {"value": ["v", 0, 0], "key": ["k", 0, 0], "training": true}]])"));
+  CHECK(allclose(k2->apply(std::vector<Tensor>{q, k, v})[0], k2->get_layer("mha")->apply(std::vector<Tensor>{q, v, k})[0],
+                 1e-6, 1e-6));
+
+  // what strata cannot do is refused, naming the argument
+  CHECK_THROWS_WITH(models::model_from_json(model(R"({"args": [)" + tensor("q") + ", " + tensor("v") +
+                                                  R"(], "kwargs": {"attention_mask": )" + tensor("k") + "}}")),
+                    Catch::Contains("'mha'") && Catch::Contains("attention_mask"));
+  CHECK_THROWS_WITH(models::model_from_json(model(R"({"args": [)" + tensor("q") + ", " + tensor("v") +
+                                                  R"(], "kwargs": {"return_attention_scores": true}})")),
+                    Catch::Contains("return_attention_scores"));
+  CHECK_THROWS_WITH(models::model_from_json(model(R"({"args": [)" + tensor("q") + ", " + tensor("v") +
+                                                  R"(], "kwargs": {"mask": [true, false]}})")),
+                    Catch::Contains("mask"));
+  // the causal mask is a layer setting: a layer called with and without it is refused
+  CHECK_THROWS_WITH(models::model_from_json(model(
+                        R"({"args": [)" + tensor("q") + ", " + tensor("v") + R"(], "kwargs": {"use_causal_mask": true}}, )" +
+                        R"({"args": [)" + tensor("q") + ", " + tensor("v") + R"(], "kwargs": {}})")),
+                    Catch::Contains("use_causal_mask"));
+}
