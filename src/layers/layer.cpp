@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include "detail/errors.hpp"
@@ -513,11 +514,15 @@ std::shared_ptr<Layer> layer_from_config(const Config& c) {
     f = it->second;
   }
   const Config cfg = c.contains("config") ? c.at("config") : Config::object();
-  // Keras's layers with a data_format (the convolutions, poolings, Flatten, UpSampling2D,
-  // ZeroPadding2D, ...): strata computes channels_last only, so any other layout is refused
-  // rather than loaded and run as if it were channels_last.
-  if (const Config* df = cfg.find("data_format");
-      df && !df->is_null() && !(df->is_string() && df->as_string() == "channels_last"))
+  // strata's layers that Keras gives a data_format compute channels_last only, so any other
+  // layout is refused rather than loaded and run as if it were channels_last. (A user's
+  // registered layer reads the key itself.)
+  static const std::set<std::string> channels_last_classes = {
+      "Conv2D", "Conv1D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D",
+      "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling1D",
+      "GlobalMaxPooling1D", "UpSampling2D", "ZeroPadding2D", "Flatten"};
+  if (const Config* df = cfg.find("data_format"); df && channels_last_classes.count(cls) && !df->is_null() &&
+                                                  !(df->is_string() && df->as_string() == "channels_last"))
     detail::raise<ValueError>("{} '{}': data_format {} is not supported (strata computes channels_last)", cls,
                               cfg.get_string("name", ""), df->dump());
   std::shared_ptr<Layer> layer = f(cfg);

@@ -370,16 +370,17 @@ const bool registered = [] {
       if (b->at("class_name").as_string() != c.at("layer").at("class_name").as_string() ||
           bwd.get_bool("go_backwards", false) == fwd.get_bool("go_backwards", false))
         throw ValueError("Bidirectional: a backward_layer that is not the forward layer run backwards is not supported");
-      for (const char* key : {"units", "activation", "recurrent_activation", "use_bias", "return_sequences",
-                              "return_state", "dropout", "recurrent_dropout", "reset_after", "unit_forget_bias",
-                              "time_major"}) {
-        const Config* f = fwd.find(key);
-        const Config* k = bwd.find(key);
-        if ((f == nullptr) != (k == nullptr) || (f && !(*f == *k)))
-          detail::raise<ValueError>("Bidirectional: a backward_layer whose {} differs from the forward layer's is not "
-                                    "supported",
-                                    key);
-      }
+      for (const Config* one : {&fwd, &bwd})
+        for (const Config::Entry& e : one->entries()) {
+          const std::string& key = e.first;
+          if (key == "name" || key == "go_backwards") continue;
+          const Config* f = fwd.find(key);
+          const Config* k = bwd.find(key);
+          if (!f || !k || !(*f == *k))
+            detail::raise<ValueError>("Bidirectional: a backward_layer whose {} differs from the forward layer's is "
+                                      "not supported",
+                                      key);
+        }
     }
     const Config* m = c.find("merge_mode");
     return std::make_shared<Bidirectional>(LayerRef(layer_from_config(c.at("layer"))),

@@ -148,8 +148,21 @@ struct NodeCall {
 /// Other call arguments are refused unless strata implements them (use_causal_mask) or they
 /// leave the result unchanged (training, a null mask, return_attention_scores=False), so a
 /// model never loads without an argument it was called with.
+/// null, or lists and objects of nulls (Keras 3.0-3.9 record the masks they fill in: [null, null]
+/// for a nested model called on two tensors).
+bool all_null(const Config& v) {
+  if (v.is_null()) return true;
+  if (v.is_list()) return std::all_of(v.items().begin(), v.items().end(), all_null);
+  if (v.is_object()) {
+    for (const Config::Entry& e : v.entries())
+      if (!all_null(e.second)) return false;
+    return true;
+  }
+  return false;
+}
+
 NodeCall read_node(const Config& node, const std::string& where) {
-  static const char* const tensor_order[] = {"inputs", "query", "value", "key", "initial_state"};
+  static const char* const tensor_order[] = {"inputs", "sequences", "query", "value", "key", "initial_state"};
   NodeCall call;
   std::map<std::string, std::vector<Ref>> by_name;
   auto keyword = [&](const std::string& key, const Config& v, bool keras3) {
@@ -168,7 +181,10 @@ NodeCall read_node(const Config& node, const std::string& where) {
       by_name[key] = std::move(refs);
       return;
     }
-    if (v.is_null() || key == "training") return;  // training only picks the mode, which strata's fit and predict set
+    if (all_null(v)) return;
+    // training=False (Keras's fine-tuning idiom; Keras 3 also fills it in) predicts as strata
+    // does; training=True (dropout at inference) is not supported
+    if (key == "training" && v.is_bool() && !v.as_bool()) return;
     if (key == "use_causal_mask" && v.is_bool()) {
       call.causal = call.causal || v.as_bool();
       return;

@@ -207,6 +207,13 @@ TEST_CASE("layers configured channels_first are refused rather than run as chann
     cfg["data_format"] = Config();  // null: Keras's default, channels_last
     CHECK_NOTHROW(layers::layer_from_config(Config::object({{"class_name", cls}, {"config", cfg}})));
   }
+  // a user's registered layer reads data_format itself
+  layers::register_layer("JsonTestChannelsFirst", [](const Config& c) {
+    CHECK(c.get_string("data_format", "") == "channels_first");
+    return std::make_shared<layers::Flatten>();
+  });
+  CHECK_NOTHROW(layers::layer_from_config(
+      Config::parse(R"({"class_name": "JsonTestChannelsFirst", "config": {"data_format": "channels_first"}})")));
   // inside a model text
   CHECK_THROWS_WITH(models::model_from_json(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
       {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4, 4, 3]}},
@@ -222,6 +229,8 @@ TEST_CASE("Keras options strata does not implement are refused rather than ignor
   const std::vector<std::tuple<std::string, std::string, std::string, std::string>> cases = {
       // class, option set to a value strata does not implement, the same option at its default, the option's name
       {"Conv2D", R"({"filters": 4, "kernel_size": 3, "groups": 2})", R"({"filters": 4, "kernel_size": 3, "groups": 1})",
+       "groups"},
+      {"Conv2D", R"({"filters": 4, "kernel_size": 3, "groups": 2.0})", R"({"filters": 4, "kernel_size": 3, "groups": 1.0})",
        "groups"},
       {"Conv1D", R"({"filters": 4, "kernel_size": 3, "groups": 4})", R"({"filters": 4, "kernel_size": 3, "groups": 1})",
        "groups"},
@@ -268,6 +277,10 @@ TEST_CASE("Keras options strata does not implement are refused rather than ignor
   CHECK_THROWS_WITH(bidi(R"({"name": "backward_lstm", "units": 3, "activation": "tanh", "recurrent_activation": "sigmoid",
                              "go_backwards": false, "return_sequences": true})"),
                     Catch::Contains("Bidirectional") && Catch::Contains("backward"));
+  CHECK_THROWS_WITH(bidi(R"({"name": "backward_lstm", "units": 3, "activation": "tanh", "recurrent_activation": "sigmoid",
+                             "go_backwards": true, "return_sequences": true,
+                             "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.01}}})"),
+                    Catch::Contains("kernel_regularizer"));
   CHECK_THROWS_AS(load("Bidirectional", R"({"layer": {"class_name": "LSTM", "config": {"units": 3}},
       "backward_layer": {"class_name": "GRU", "config": {"units": 3, "go_backwards": true}}})"),
                   ValueError);
@@ -310,11 +323,19 @@ TEST_CASE("call arguments by keyword: tensors in their place, the rest honoured 
                                               R"(], "kwargs": {"use_causal_mask": true, "training": false, "mask": null}})"));
   CHECK(std::dynamic_pointer_cast<MultiHeadAttention>(causal->get_layer("mha"))->use_causal_mask);
   // Keras 2's form: [[name, node, tensor, kwargs], ...]
-  auto k2 = models::model_from_json(model(R"([["q", 0, 0, {"value": ["v", 0, 0], "key": ["k", 0, 0], "training": true}]])"));
+  auto k2 = models::model_from_json(model(R"([["q", 0, 0, {"value": ["v", 0, 0], "key": ["k", 0, 0], "training": false}]])"));
   CHECK(allclose(k2->apply(std::vector<Tensor>{q, k, v})[0], k2->get_layer("mha")->apply(std::vector<Tensor>{q, v, k})[0],
                  1e-6, 1e-6));
 
+  // Keras 3.0-3.9 fill in masks of nulls (a list for several tensors) and training=False
+  CHECK_NOTHROW(models::model_from_json(model(R"({"args": [)" + tensor("q") + ", " + tensor("v") +
+                                              R"(], "kwargs": {"mask": [null, null], "training": false,
+                                                 "query_mask": null, "value_mask": {"a": null}}})")));
+
   // what strata cannot do is refused, naming the argument
+  CHECK_THROWS_WITH(models::model_from_json(model(R"({"args": [)" + tensor("q") + ", " + tensor("v") +
+                                                  R"(], "kwargs": {"training": true}})")),
+                    Catch::Contains("training"));
   CHECK_THROWS_WITH(models::model_from_json(model(R"({"args": [)" + tensor("q") + ", " + tensor("v") +
                                                   R"(], "kwargs": {"attention_mask": )" + tensor("k") + "}}")),
                     Catch::Contains("'mha'") && Catch::Contains("attention_mask"));
@@ -329,4 +350,24 @@ TEST_CASE("call arguments by keyword: tensors in their place, the rest honoured 
                         R"({"args": [)" + tensor("q") + ", " + tensor("v") + R"(], "kwargs": {"use_causal_mask": true}}, )" +
                         R"({"args": [)" + tensor("q") + ", " + tensor("v") + R"(], "kwargs": {}})")),
                     Catch::Contains("use_causal_mask"));
+}
+
+TEST_CASE("an RNN called by keyword: sequences and initial_state", "[model][json]") {
+  const std::string json = R"({"class_name": "Functional", "config": {"name": "m", "layers": [
+      {"class_name": "InputLayer", "name": "x", "config": {"name": "x", "batch_shape": [null, 4, 3]}, "inbound_nodes": []},
+      {"class_name": "InputLayer", "name": "h", "config": {"name": "h", "batch_shape": [null, 2]}, "inbound_nodes": []},
+      {"class_name": "GRU", "name": "gru", "config": {"name": "gru", "units": 2},
+       "inbound_nodes": [{"args": [], "kwargs": {
+         "initial_state": [{"class_name": "__keras_tensor__", "config": {"keras_history": ["h", 0, 0]}}],
+         "sequences": {"class_name": "__keras_tensor__", "config": {"keras_history": ["x", 0, 0]}},
+         "training": false, "mask": null}}]}],
+      "input_layers": [["x", 0, 0], ["h", 0, 0]], "output_layers": [["gru", 0, 0]]}})";
+  auto m = models::model_from_json(json);
+  Generator g(9);
+  const Tensor x = Tensor::random_normal({3, 4, 3}, 0, 1, DType::float32, g);
+  const Tensor h = Tensor::random_normal({3, 2}, 0, 1, DType::float32, g);
+  const Tensor want = m->get_layer("gru")->apply(std::vector<Tensor>{x, h})[0];
+  CHECK(allclose(m->apply(std::vector<Tensor>{x, h})[0], want, 1e-6, 1e-6));
+  // the initial state matters, so a model that dropped it would fail the check above
+  CHECK_FALSE(allclose(m->get_layer("gru")->apply(std::vector<Tensor>{x})[0], want, 1e-4, 1e-4));
 }
