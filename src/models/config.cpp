@@ -124,7 +124,8 @@ bool is_ref_list(const Config& v) {
   return v.is_list() && v.size() >= 3 && v[0].is_string() && v[1].is_number() && v[2].is_number();
 }
 
-/// The tensors a Keras 3 argument holds: a __keras_tensor__ dict, or lists of them.
+/// The tensors a Keras 3 argument holds: a __keras_tensor__ dict, or lists of them. Tensors in
+/// a plain dict (a model with dict inputs) have no order strata could give them: refused.
 void keras3_refs(const Config& v, std::vector<Ref>& out, const std::string& where) {
   if (v.is_list()) {
     for (const auto& item : v.items()) keras3_refs(item, out, where);
@@ -132,6 +133,12 @@ void keras3_refs(const Config& v, std::vector<Ref>& out, const std::string& wher
     const Config& h = v.at("config").at("keras_history");
     if (!is_ref_list(h)) detail::raise<ValueError>("{}: malformed keras_history {}", where, h.dump());
     out.push_back({h[0].as_string(), h[1].as_int(), h[2].as_int()});
+  } else if (v.is_object()) {
+    std::vector<Ref> inside;
+    for (const Config::Entry& e : v.entries()) keras3_refs(e.second, inside, where);
+    if (!inside.empty())
+      detail::raise<ValueError>("{}: tensors passed in a dict ({}) are not supported; pass them as a list", where,
+                                v.dump());
   }
 }
 

@@ -336,6 +336,9 @@ TEST_CASE("call arguments by keyword: tensors in their place, the rest honoured 
   CHECK_THROWS_WITH(models::model_from_json(model(R"({"args": [)" + tensor("q") + ", " + tensor("v") +
                                                   R"(], "kwargs": {"training": true}})")),
                     Catch::Contains("training"));
+  CHECK_THROWS_WITH(models::model_from_json(model(R"({"args": [{"a": )" + tensor("q") + R"(, "b": )" + tensor("v") +
+                                                  R"(}], "kwargs": {}})")),
+                    Catch::Contains("dict"));
   CHECK_THROWS_WITH(models::model_from_json(model(R"({"args": [)" + tensor("q") + ", " + tensor("v") +
                                                   R"(], "kwargs": {"attention_mask": )" + tensor("k") + "}}")),
                     Catch::Contains("'mha'") && Catch::Contains("attention_mask"));
