@@ -125,8 +125,7 @@ Config MultiHeadAttention::get_config() const {
 namespace {
 const bool registered = [] {
   register_layer("MultiHeadAttention", [](const Config& c) {
-    if (const Config* a = c.find("attention_axes"); a && !a->is_null())
-      throw ValueError("MultiHeadAttention: attention_axes other than the time axis are not supported");
+    cfg::refuse_unless_default(c, "MultiHeadAttention", "attention_axes", Config());  // only the time axis
     const Config* vd = c.find("value_dim");
     auto l = std::make_shared<MultiHeadAttention>(
         c.at("num_heads").as_int(), c.at("key_dim").as_int(),

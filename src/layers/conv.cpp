@@ -291,8 +291,7 @@ const bool registered = [] {
     return l;
   });
   register_layer("Conv2DTranspose", [](const Config& c) {
-    if (const Config* op = c.find("output_padding"); op && !op->is_null())
-      throw ValueError("Conv2DTranspose: output_padding is not supported");
+    cfg::refuse_unless_default(c, "Conv2DTranspose", "output_padding", Config());
     return cfg::read_kernel_bias_args(
         std::make_shared<Conv2DTranspose>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
                                           c.get_string("padding", "valid"), ActivationFn(cfg::activation(c)),

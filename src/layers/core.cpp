@@ -428,8 +428,7 @@ const bool registered = [] {
     l->embeddings_initializer = cfg::initializer(c, "embeddings_initializer", "uniform");
     l->embeddings_regularizer = cfg::regularizer(c, "embeddings_regularizer");
     l->embeddings_constraint = cfg::constraint(c, "embeddings_constraint");
-    if (c.get_bool("mask_zero", false))
-      throw ValueError("Embedding: mask_zero=true is not supported (strata has no masking)");
+    cfg::refuse_unless_default(c, "Embedding", "mask_zero", false);  // strata has no masking
     return l;
   });
   register_layer("ReLU", [](const Config& c) {

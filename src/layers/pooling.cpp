@@ -175,9 +175,7 @@ const bool registered = [] {
   register_layer("GlobalMaxPooling1D",
                  [](const Config& c) { return std::make_shared<GlobalMaxPooling1D>(c.get_bool("keepdims", false)); });
   register_layer("UpSampling2D", [](const Config& c) {
-    if (c.get_string("interpolation", "nearest") != "nearest")
-      detail::raise<ValueError>("UpSampling2D: interpolation '{}' is not supported (nearest only)",
-                                c.get_string("interpolation", ""));
+    cfg::refuse_unless_default(c, "UpSampling2D", "interpolation", "nearest");
     return std::make_shared<UpSampling2D>(size2(c, "size", 2));
   });
   register_layer("ZeroPadding2D", [](const Config& c) {

@@ -324,7 +324,7 @@ Config TimeDistributed::get_config() const {
 namespace {
 template <class L>
 std::shared_ptr<L> rnn_common(std::shared_ptr<L> l, const Config& c) {
-  if (c.get_bool("stateful", false)) throw ValueError("recurrent layers: stateful=true is not supported");
+  cfg::refuse_unless_default(c, l->class_name(), "stateful", false);
   cfg::refuse_unless_default(c, l->class_name(), "time_major", false);  // Keras 2: [time, batch, features]
   l->use_bias = c.get_bool("use_bias", true);
   l->return_sequences = c.get_bool("return_sequences", false);
@@ -370,17 +370,15 @@ const bool registered = [] {
       if (b->at("class_name").as_string() != c.at("layer").at("class_name").as_string() ||
           bwd.get_bool("go_backwards", false) == fwd.get_bool("go_backwards", false))
         throw ValueError("Bidirectional: a backward_layer that is not the forward layer run backwards is not supported");
-      for (const Config* one : {&fwd, &bwd})
-        for (const Config::Entry& e : one->entries()) {
-          const std::string& key = e.first;
-          if (key == "name" || key == "go_backwards") continue;
-          const Config* f = fwd.find(key);
-          const Config* k = bwd.find(key);
-          if (!f || !k || !(*f == *k))
-            detail::raise<ValueError>("Bidirectional: a backward_layer whose {} differs from the forward layer's is "
-                                      "not supported",
-                                      key);
-        }
+      Config f = fwd, k = bwd;  // equal but for the name and the direction
+      for (Config* one : {&f, &k}) {
+        one->erase("name");
+        one->erase("go_backwards");
+      }
+      if (!(f == k))
+        detail::raise<ValueError>("Bidirectional: a backward_layer that differs from the forward layer's config ({} "
+                                  "against {}) is not supported",
+                                  k.dump(), f.dump());
     }
     const Config* m = c.find("merge_mode");
     return std::make_shared<Bidirectional>(LayerRef(layer_from_config(c.at("layer"))),

@@ -123,6 +123,8 @@ DType dtype_of(const Config* d, const std::string& where) {
 bool is_ref_list(const Config& v) {
   return v.is_list() && v.size() >= 3 && v[0].is_string() && v[1].is_number() && v[2].is_number();
 }
+/// [layer, node, tensor] (checked by is_ref_list).
+Ref ref_of(const Config& v) { return {v[0].as_string(), v[1].as_int(), v[2].as_int()}; }
 
 /// The tensors a Keras 3 argument holds: a __keras_tensor__ dict, or lists of them. Tensors in
 /// a plain dict (a model with dict inputs) have no order strata could give them: refused.
@@ -132,7 +134,7 @@ void keras3_refs(const Config& v, std::vector<Ref>& out, const std::string& wher
   } else if (v.is_object() && v.get_string("class_name", "") == "__keras_tensor__") {
     const Config& h = v.at("config").at("keras_history");
     if (!is_ref_list(h)) detail::raise<ValueError>("{}: malformed keras_history {}", where, h.dump());
-    out.push_back({h[0].as_string(), h[1].as_int(), h[2].as_int()});
+    out.push_back(ref_of(h));
   } else if (v.is_object()) {
     std::vector<Ref> inside;
     for (const Config::Entry& e : v.entries()) keras3_refs(e.second, inside, where);
@@ -149,12 +151,6 @@ struct NodeCall {
   bool causal = false;
 };
 
-/// Reads one inbound node, in Keras 2 ([[name, node, tensor, kwargs], ...]) or Keras 3
-/// ({"args": [...], "kwargs": {...}}) form. Tensors passed by keyword follow the positional ones
-/// in strata's order (inputs; MultiHeadAttention's query, value, key; an RNN's initial_state).
-/// Other call arguments are refused unless strata implements them (use_causal_mask) or they
-/// leave the result unchanged (training, a null mask, return_attention_scores=False), so a
-/// model never loads without an argument it was called with.
 /// null, or lists and objects of nulls (Keras 3.0-3.9 record the masks they fill in: [null, null]
 /// for a nested model called on two tensors).
 bool all_null(const Config& v) {
@@ -168,6 +164,12 @@ bool all_null(const Config& v) {
   return false;
 }
 
+/// Reads one inbound node, in Keras 2 ([[name, node, tensor, kwargs], ...]) or Keras 3
+/// ({"args": [...], "kwargs": {...}}) form. Tensors passed by keyword follow the positional ones
+/// in strata's order (inputs or sequences; MultiHeadAttention's query, value, key; an RNN's
+/// initial_state). Other call arguments are refused unless strata implements them
+/// (use_causal_mask) or they leave the result unchanged (nulls, training=False,
+/// return_attention_scores=False), so a model never loads without an argument it was called with.
 NodeCall read_node(const Config& node, const std::string& where) {
   static const char* const tensor_order[] = {"inputs", "sequences", "query", "value", "key", "initial_state"};
   NodeCall call;
@@ -177,10 +179,10 @@ NodeCall read_node(const Config& node, const std::string& where) {
     if (keras3) {
       keras3_refs(v, refs, where);
     } else if (is_ref_list(v)) {
-      refs.push_back({v[0].as_string(), v[1].as_int(), v[2].as_int()});
+      refs.push_back(ref_of(v));
     } else if (v.is_list()) {
       for (const auto& item : v.items())
-        if (is_ref_list(item)) refs.push_back({item[0].as_string(), item[1].as_int(), item[2].as_int()});
+        if (is_ref_list(item)) refs.push_back(ref_of(item));
     }
     if (!refs.empty()) {
       if (std::find(std::begin(tensor_order), std::end(tensor_order), key) == std::end(tensor_order))
@@ -207,7 +209,7 @@ NodeCall read_node(const Config& node, const std::string& where) {
     if (!node.is_list()) detail::raise<ValueError>("{}: malformed inbound node {}", where, node.dump());
     for (const auto& r : node.items()) {
       if (!is_ref_list(r)) detail::raise<ValueError>("{}: malformed inbound tensor {}", where, r.dump());
-      call.refs.push_back({r[0].as_string(), r[1].as_int(), r[2].as_int()});
+      call.refs.push_back(ref_of(r));
       if (r.size() >= 4 && r[3].is_object())
         for (const auto& [key, v] : r[3].entries()) keyword(key, v, false);
     }
@@ -310,7 +312,7 @@ std::shared_ptr<Model> functional_from_config(const Config& cfg) {
     std::vector<KerasTensor> out;
     for (const Config& r : cfg.at(key).items()) {
       if (!is_ref_list(r)) detail::raise<ValueError>("{}: malformed {} entry {}", where, key, r.dump());
-      const KerasTensor* t = lookup({r[0].as_string(), r[1].as_int(), r[2].as_int()});
+      const KerasTensor* t = lookup(ref_of(r));
       if (!t) detail::raise<ValueError>("{}: {} names '{}' node {} tensor {}, which does not exist", where, key,
                                         r[0].as_string(), r[1].as_int(), r[2].as_int());
       out.push_back(*t);
