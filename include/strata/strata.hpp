@@ -15,7 +15,7 @@
 #include "strata/data/idx.hpp"
 #include "strata/io/npy.hpp"
 #include "strata/io/saving.hpp"
-#include "strata/models/saving.hpp"
+#include "strata/models/serialization.hpp"
 #include "strata/version.hpp"
 #include "strata/dtype.hpp"
 #include "strata/error.hpp"

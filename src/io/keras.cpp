@@ -24,7 +24,7 @@
 #include "strata/config.hpp"
 #include "strata/layers/attention.hpp"
 #include "strata/layers/recurrent.hpp"
-#include "strata/models/saving.hpp"
+#include "strata/models/serialization.hpp"
 #include "strata/models/sequential.hpp"
 #include "strata/ops.hpp"
 #include "strata/version.hpp"

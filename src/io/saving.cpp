@@ -17,7 +17,7 @@
 #include "io/keras.hpp"
 #include "io/util.hpp"
 #include "io/zip.hpp"
-#include "strata/models/saving.hpp"
+#include "strata/models/serialization.hpp"
 #include "strata/ops.hpp"
 #include "strata/optimizers.hpp"
 #include "strata/random.hpp"

@@ -6,7 +6,7 @@
 
 #include "detail/errors.hpp"
 #include "strata/config.hpp"
-#include "strata/models/saving.hpp"
+#include "strata/models/serialization.hpp"
 
 namespace strata::io::detail_io {
 

@@ -380,43 +380,4 @@ std::string Model::to_dot(bool show_shapes) const {
 
 std::ostream& operator<<(std::ostream& os, const Model& model) { return os << model.summary(); }
 
-// ---- Sequential -------------------------------------------------------------------------------------------------
-
-void Sequential::build(const Shape& input_shape, DType input_dtype) {
-  input_dtype_ = input_dtype;
-  build(input_shape);
-}
-
-Sequential::Sequential(std::vector<layers::LayerRef> layers, std::string name) : Model(std::move(name)) {
-  for (auto& l : layers) add(std::move(l));
-}
-
-void Sequential::add(layers::LayerRef layer) {
-  if (!layer.get()) throw ValueError("Sequential::add: null layer");
-  for (const auto& l : stack_)
-    if (l == layer.get())
-      detail::raise<ValueError>("Sequential '{}': layer '{}' is already in the model", name(), l->name());
-  stack_.push_back(layer.get());
-  if (!input_shape_.empty()) build(input_shape_);
-}
-
-void Sequential::pop() {
-  if (stack_.empty()) detail::raise<ValueError>("Sequential '{}': pop from an empty model", name());
-  stack_.pop_back();
-  if (!input_shape_.empty() && !stack_.empty()) build(input_shape_);
-}
-
-void Sequential::build(const Shape& input_shape) {
-  if (stack_.empty()) detail::raise<ValueError>("Sequential '{}': cannot build a model without layers", name());
-  if (input_shape.rank() == 0) detail::raise<ValueError>("Sequential '{}': the input shape needs a batch dimension", name());
-  input_shape_ = input_shape;
-  Shape per_example(input_shape.begin() + 1, input_shape.end());
-  const DType in_dtype =
-      input_dtype_ ? *input_dtype_ : pending_input_dtypes().empty() ? dtype() : pending_input_dtypes()[0];
-  KerasTensor in = Input(per_example, in_dtype, stack_[0]->name() + "_input");  // Keras's name for it
-  KerasTensor x = in;
-  for (const auto& l : stack_) x = (*l)(x);
-  init_graph({in}, {x});
-}
-
 }  // namespace strata::models

@@ -10,7 +10,7 @@
 #include "detail/errors.hpp"
 #include "layers/node.hpp"
 #include "strata/layers/attention.hpp"
-#include "strata/models/saving.hpp"
+#include "strata/models/serialization.hpp"
 #include "strata/models/sequential.hpp"
 #include "strata/version.hpp"
 
@@ -81,20 +81,6 @@ std::string Model::to_json(int indent) const {
   c["keras_version"] = std::string("strata ") + version();
   c["backend"] = "strata";
   return c.dump(indent);
-}
-
-Config Sequential::get_config() const {
-  Config c = Config::object();
-  c["name"] = name();
-  c["trainable"] = trainable();
-  Config list = Config::list();
-  if (is_graph_network() && !inputs().empty()) {  // built: the input layer first, as Keras writes it
-    const auto& input = inputs()[0].node()->layer;
-    list.push_back(Config::object({{"class_name", "InputLayer"}, {"config", input->get_config()}}));
-  }
-  for (const auto& l : stack_) list.push_back(Config::object({{"class_name", l->class_name()}, {"config", l->get_config()}}));
-  c["layers"] = std::move(list);
-  return c;
 }
 
 // ---- reading ------------------------------------------------------------------------------------------------------
