@@ -15,215 +15,252 @@ using autograd::BackwardContext;
 
 namespace {
 
-enum class Un { neg, abs, sign, square, sqrt, rsqrt, exp, log, log1p, erf, sin, cos, tanh, sigmoid, relu, softplus,
-                elu, gelu, leaky_relu, isnan, isfinite };
+// ---- the ops' table --------------------------------------------------------------------------
+// One row per op: its name, whether int64 inputs are accepted, its kernel (`simd`, on xsimd
+// batches, floats only; or `scalar`, any dtype), what its backward keeps (`save`: nothing, x,
+// y = the output, or both; `differentiable = false` records nothing), and the backward with its
+// math, written with public ops so it is differentiable again. `p` is the op's scalar parameter
+// (elu's and leaky_relu's alpha).
 
-const char* un_name(Un op) {
-  switch (op) {
-    case Un::neg: return "neg";
-    case Un::abs: return "abs";
-    case Un::sign: return "sign";
-    case Un::square: return "square";
-    case Un::sqrt: return "sqrt";
-    case Un::rsqrt: return "rsqrt";
-    case Un::exp: return "exp";
-    case Un::log: return "log";
-    case Un::log1p: return "log1p";
-    case Un::erf: return "erf";
-    case Un::sin: return "sin";
-    case Un::cos: return "cos";
-    case Un::tanh: return "tanh";
-    case Un::sigmoid: return "sigmoid";
-    case Un::relu: return "relu";
-    case Un::softplus: return "softplus";
-    case Un::elu: return "elu";
-    case Un::gelu: return "gelu";
-    case Un::leaky_relu: return "leaky_relu";
-    case Un::isnan: return "isnan";
-    case Un::isfinite: return "isfinite";
+enum class Save { nothing, x, y, both };
+
+template <class B>
+using Scalar = typename B::value_type;
+
+struct Neg {  // d(-x) = -dx
+  static constexpr const char* name = "neg";
+  static constexpr bool int_ok = true;
+  static constexpr Save save = Save::nothing;
+  template <class T> static T scalar(T v, T) { return -v; }
+  static Tensor grad(const Tensor& g, const Tensor&, const Tensor&, double) { return neg(g); }
+};
+struct Abs {  // d|x| = sign(x) dx
+  static constexpr const char* name = "abs";
+  static constexpr bool int_ok = true;
+  static constexpr Save save = Save::x;
+  template <class T> static T scalar(T v, T) { return v < T(0) ? -v : v; }
+  static Tensor grad(const Tensor& g, const Tensor& x, const Tensor&, double) { return mul(g, sign(x)); }
+};
+struct Sign {  // piecewise constant: no gradient
+  static constexpr const char* name = "sign";
+  static constexpr bool int_ok = true;
+  static constexpr bool differentiable = false;
+  template <class T> static T scalar(T v, T) { return T((v > T(0)) - (v < T(0))); }
+};
+struct Square {  // d(x^2) = 2x dx
+  static constexpr const char* name = "square";
+  static constexpr bool int_ok = true;
+  static constexpr Save save = Save::x;
+  template <class T> static T scalar(T v, T) { return v * v; }
+  static Tensor grad(const Tensor& g, const Tensor& x, const Tensor&, double) { return mul(g, mul(x, 2.0)); }
+};
+struct Sqrt {  // d sqrt(x) = dx / (2 sqrt(x))
+  static constexpr const char* name = "sqrt";
+  static constexpr bool int_ok = false;
+  static constexpr Save save = Save::y;
+  template <class B> static B simd(B v, B) { return xsimd::sqrt(v); }
+  static Tensor grad(const Tensor& g, const Tensor&, const Tensor& y, double) { return div(g, mul(y, 2.0)); }
+};
+struct Rsqrt {  // d x^(-1/2) = -1/2 x^(-3/2) dx = -y^3 / 2 dx
+  static constexpr const char* name = "rsqrt";
+  static constexpr bool int_ok = false;
+  static constexpr Save save = Save::y;
+  template <class B> static B simd(B v, B) { return B(Scalar<B>(1)) / xsimd::sqrt(v); }
+  static Tensor grad(const Tensor& g, const Tensor&, const Tensor& y, double) {
+    return mul(g, mul(mul(y, square(y)), -0.5));
   }
-  return "?";
-}
-
-template <class T, class F>
-void flat(const Tensor& x, Tensor& out, F f) {
-  const T* px = detail::ptr<T>(x);
-  T* po = detail::mut_ptr<T>(out);
-  detail::parallel_for(x.size(), [px, po, &f](std::int64_t b, std::int64_t e) {
-    const T* __restrict xi = px + b;
-    T* __restrict oi = po + b;
-    for (std::int64_t i = 0, n = e - b; i < n; ++i) oi[i] = f(xi[i]);
-  });
-}
-
-template <class T, class F>
-void simd(const Tensor& x, Tensor& out, F f) {
-  detail::simd_map(detail::ptr<T>(x), detail::mut_ptr<T>(out), x.size(), f);
-}
-
-template <class T>
-void float_kernel(Un op, const Tensor& x, Tensor& out, double param) {
-  using B = xsimd::batch<T>;
-  switch (op) {
-    case Un::sqrt: simd<T>(x, out, [](B v) { return xsimd::sqrt(v); }); break;
-    case Un::rsqrt: simd<T>(x, out, [](B v) { return B(T(1)) / xsimd::sqrt(v); }); break;
-    case Un::exp: simd<T>(x, out, [](B v) { return xsimd::exp(v); }); break;
-    case Un::log: simd<T>(x, out, [](B v) { return xsimd::log(v); }); break;
-    case Un::log1p: simd<T>(x, out, [](B v) { return xsimd::log1p(v); }); break;
-    case Un::erf: simd<T>(x, out, [](B v) { return xsimd::erf(v); }); break;
-    case Un::sin: simd<T>(x, out, [](B v) { return xsimd::sin(v); }); break;
-    case Un::cos: simd<T>(x, out, [](B v) { return xsimd::cos(v); }); break;
-    case Un::tanh: simd<T>(x, out, [](B v) { return xsimd::tanh(v); }); break;
-    case Un::sigmoid:
-      simd<T>(x, out, [](B v) {
-        const B z = xsimd::exp(-xsimd::abs(v));  // never overflows
-        return xsimd::select(v >= B(T(0)), B(T(1)), z) / (B(T(1)) + z);
-      });
-      break;
-    case Un::softplus:
-      simd<T>(x, out, [](B v) { return xsimd::max(v, B(T(0))) + xsimd::log1p(xsimd::exp(-xsimd::abs(v))); });
-      break;
-    case Un::elu: {
-      const T alpha = static_cast<T>(param);
-      simd<T>(x, out, [alpha](B v) {
-        return xsimd::select(v > B(T(0)), v, B(alpha) * xsimd::expm1(xsimd::min(v, B(T(0)))));
-      });
-      break;
-    }
-    case Un::gelu:
-      simd<T>(x, out, [](B v) { return B(T(0.5)) * v * (B(T(1)) + xsimd::erf(v * B(T(M_SQRT1_2)))); });
-      break;
-    case Un::leaky_relu: {
-      const T alpha = static_cast<T>(param);
-      flat<T>(x, out, [alpha](T v) { return v > T(0) ? v : v * alpha; });
-      break;
-    }
-    case Un::isnan: flat<T>(x, out, [](T v) { return T(std::isnan(v)); }); break;
-    case Un::isfinite: flat<T>(x, out, [](T v) { return T(std::isfinite(v)); }); break;
-    default: break;
+};
+struct Exp {  // d e^x = e^x dx
+  static constexpr const char* name = "exp";
+  static constexpr bool int_ok = false;
+  static constexpr Save save = Save::y;
+  template <class B> static B simd(B v, B) { return xsimd::exp(v); }
+  static Tensor grad(const Tensor& g, const Tensor&, const Tensor& y, double) { return mul(g, y); }
+};
+struct Log {  // d log x = dx / x
+  static constexpr const char* name = "log";
+  static constexpr bool int_ok = false;
+  static constexpr Save save = Save::x;
+  template <class B> static B simd(B v, B) { return xsimd::log(v); }
+  static Tensor grad(const Tensor& g, const Tensor& x, const Tensor&, double) { return div(g, x); }
+};
+struct Log1p {  // d log(1 + x) = dx / (1 + x)
+  static constexpr const char* name = "log1p";
+  static constexpr bool int_ok = false;
+  static constexpr Save save = Save::x;
+  template <class B> static B simd(B v, B) { return xsimd::log1p(v); }
+  static Tensor grad(const Tensor& g, const Tensor& x, const Tensor&, double) { return div(g, add(x, 1.0)); }
+};
+struct Erf {  // d erf(x) = 2/sqrt(pi) exp(-x^2) dx
+  static constexpr const char* name = "erf";
+  static constexpr bool int_ok = false;
+  static constexpr Save save = Save::x;
+  template <class B> static B simd(B v, B) { return xsimd::erf(v); }
+  static Tensor grad(const Tensor& g, const Tensor& x, const Tensor&, double) {
+    return mul(g, mul(exp(neg(square(x))), M_2_SQRTPI));
   }
-}
+};
+struct Sin {  // d sin x = cos x dx
+  static constexpr const char* name = "sin";
+  static constexpr bool int_ok = false;
+  static constexpr Save save = Save::x;
+  template <class B> static B simd(B v, B) { return xsimd::sin(v); }
+  static Tensor grad(const Tensor& g, const Tensor& x, const Tensor&, double) { return mul(g, cos(x)); }
+};
+struct Cos {  // d cos x = -sin x dx
+  static constexpr const char* name = "cos";
+  static constexpr bool int_ok = false;
+  static constexpr Save save = Save::x;
+  template <class B> static B simd(B v, B) { return xsimd::cos(v); }
+  static Tensor grad(const Tensor& g, const Tensor& x, const Tensor&, double) { return neg(mul(g, sin(x))); }
+};
+struct Tanh {  // d tanh x = (1 - tanh^2 x) dx
+  static constexpr const char* name = "tanh";
+  static constexpr bool int_ok = false;
+  static constexpr Save save = Save::y;
+  template <class B> static B simd(B v, B) { return xsimd::tanh(v); }
+  static Tensor grad(const Tensor& g, const Tensor&, const Tensor& y, double) { return mul(g, sub(1.0, square(y))); }
+};
+struct Sigmoid {  // d sigmoid(x) = s (1 - s) dx
+  static constexpr const char* name = "sigmoid";
+  static constexpr bool int_ok = false;
+  static constexpr Save save = Save::y;
+  template <class B> static B simd(B v, B) {
+    using T = Scalar<B>;
+    const B z = xsimd::exp(-xsimd::abs(v));  // never overflows
+    return xsimd::select(v >= B(T(0)), B(T(1)), z) / (B(T(1)) + z);
+  }
+  static Tensor grad(const Tensor& g, const Tensor&, const Tensor& y, double) { return mul(g, mul(y, sub(1.0, y))); }
+};
+Tensor relu_grad(const Tensor& g, const Tensor& y);
+struct Relu {  // d relu(x) = [x > 0] dx, as one fused op on the output's mask
+  static constexpr const char* name = "relu";
+  static constexpr bool int_ok = true;
+  static constexpr Save save = Save::y;
+  template <class T> static T scalar(T v, T) { return v > T(0) ? v : T(0); }
+  static Tensor grad(const Tensor& g, const Tensor&, const Tensor& y, double) { return relu_grad(g, y); }
+};
+struct Softplus {  // d softplus(x) = sigmoid(x) dx
+  static constexpr const char* name = "softplus";
+  static constexpr bool int_ok = false;
+  static constexpr Save save = Save::x;
+  template <class B> static B simd(B v, B) {
+    return xsimd::max(v, B(Scalar<B>(0))) + xsimd::log1p(xsimd::exp(-xsimd::abs(v)));
+  }
+  static Tensor grad(const Tensor& g, const Tensor& x, const Tensor&, double) { return mul(g, sigmoid(x)); }
+};
+struct Elu {  // d elu(x) = dx for x > 0, (elu(x) + alpha) dx otherwise
+  static constexpr const char* name = "elu";
+  static constexpr bool int_ok = false;
+  static constexpr Save save = Save::both;
+  template <class B> static B simd(B v, B alpha) {
+    const B zero(Scalar<B>(0));
+    return xsimd::select(v > zero, v, alpha * xsimd::expm1(xsimd::min(v, zero)));
+  }
+  static Tensor grad(const Tensor& g, const Tensor& x, const Tensor& y, double alpha) {
+    return where(greater(x, 0.0), g, mul(g, add(y, alpha)));
+  }
+};
+struct Gelu {  // d gelu(x) = (Phi(x) + x phi(x)) dx
+  static constexpr const char* name = "gelu";
+  static constexpr bool int_ok = false;
+  static constexpr Save save = Save::x;
+  template <class B> static B simd(B v, B) {
+    using T = Scalar<B>;
+    return B(T(0.5)) * v * (B(T(1)) + xsimd::erf(v * B(T(M_SQRT1_2))));
+  }
+  static Tensor grad(const Tensor& g, const Tensor& x, const Tensor&, double) {
+    const Tensor cdf = mul(add(erf(mul(x, M_SQRT1_2)), 1.0), 0.5);
+    const Tensor pdf = mul(exp(mul(square(x), -0.5)), 0.5 * M_2_SQRTPI * M_SQRT1_2);
+    return mul(g, add(cdf, mul(x, pdf)));
+  }
+};
+struct LeakyRelu {  // d leaky_relu(x) = dx for x > 0, alpha dx otherwise
+  static constexpr const char* name = "leaky_relu";
+  static constexpr bool int_ok = false;
+  static constexpr Save save = Save::x;
+  template <class T> static T scalar(T v, T alpha) { return v > T(0) ? v : v * alpha; }
+  static Tensor grad(const Tensor& g, const Tensor& x, const Tensor&, double alpha) {
+    return where(greater(x, 0.0), g, mul(g, alpha));
+  }
+};
+struct IsNan {  // a predicate: 0/1 in the input's dtype, no gradient
+  static constexpr const char* name = "isnan";
+  static constexpr bool int_ok = true;
+  static constexpr bool differentiable = false;
+  template <class T> static T scalar(T v, T) {
+    if constexpr (std::is_floating_point_v<T>) return T(std::isnan(v));
+    else return T(0);
+  }
+};
+struct IsFinite {
+  static constexpr const char* name = "isfinite";
+  static constexpr bool int_ok = true;
+  static constexpr bool differentiable = false;
+  template <class T> static T scalar(T v, T) {
+    if constexpr (std::is_floating_point_v<T>) return T(std::isfinite(v));
+    else return T(1);
+  }
+};
 
-bool int_ok(Un op) {
-  return op == Un::neg || op == Un::abs || op == Un::sign || op == Un::square || op == Un::relu ||
-         op == Un::isnan || op == Un::isfinite;
-}
+// ---- running a row ---------------------------------------------------------------------------
 
-Tensor unary_forward(Un op, const Tensor& x, double param = 0.0) {
-  const char* name = un_name(op);
-  detail::check_defined(name, x);
-  if (x.dtype() == DType::int64 && !int_ok(op))
-    detail::raise<DTypeError>("{}: expected a floating dtype (float32 or float64), got int64 {}", name, x.shape());
+template <class Op, class = void>
+struct has_simd : std::false_type {};
+template <class Op>
+struct has_simd<Op, std::void_t<decltype(Op::simd(xsimd::batch<float>(), xsimd::batch<float>()))>> : std::true_type {};
+template <class Op, class = void>
+struct is_differentiable : std::true_type {};
+template <class Op>
+struct is_differentiable<Op, std::void_t<decltype(Op::differentiable)>> : std::bool_constant<Op::differentiable> {};
+
+/// The op's kernel over x's elements into a new tensor.
+template <class Op>
+Tensor unary_forward(const Tensor& x, double param) {
+  detail::check_defined(Op::name, x);
+  if (x.dtype() == DType::int64 && !Op::int_ok)
+    detail::raise<DTypeError>("{}: expected a floating dtype (float32 or float64), got int64 {}", Op::name, x.shape());
   Tensor out = detail::make_tensor(x.shape(), x.dtype());
   detail::dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    switch (op) {
-      case Un::neg: flat<T>(x, out, [](T v) { return -v; }); break;
-      case Un::abs: flat<T>(x, out, [](T v) { return v < T(0) ? -v : v; }); break;
-      case Un::sign: flat<T>(x, out, [](T v) { return T((v > T(0)) - (v < T(0))); }); break;
-      case Un::square: flat<T>(x, out, [](T v) { return v * v; }); break;
-      case Un::relu: flat<T>(x, out, [](T v) { return v > T(0) ? v : T(0); }); break;
-      default:
-        if constexpr (std::is_floating_point_v<T>) {
-          float_kernel<T>(op, x, out, param);
-        } else {
-          if (op == Un::isnan) flat<T>(x, out, [](T) { return T(0); });
-          if (op == Un::isfinite) flat<T>(x, out, [](T) { return T(1); });
-        }
+    const T* px = detail::ptr<T>(x);
+    T* po = detail::mut_ptr<T>(out);
+    const T p = static_cast<T>(param);
+    if constexpr (has_simd<Op>::value) {
+      if constexpr (std::is_floating_point_v<T>) {
+        using B = xsimd::batch<T>;
+        detail::simd_map(px, po, x.size(), [p](B v) { return Op::simd(v, B(p)); });
+      }
+    } else {
+      detail::parallel_for(x.size(), [px, po, p](std::int64_t b, std::int64_t e) {
+        const T* __restrict xi = px + b;  // locals, so the compiler sees no aliasing and vectorizes
+        T* __restrict oi = po + b;
+        for (std::int64_t i = 0, n = e - b; i < n; ++i) oi[i] = Op::scalar(xi[i], p);
+      });
     }
   });
   return out;
 }
 
-enum class Save { x, y, both };
-
-/// Records a unary op whose backward is grad_fn(g, x, y); only what `save` names is kept
-/// for backward (the other argument is an undefined Tensor).
-template <class F>
-Tensor unary_op(Un op, const Tensor& x, Save save, F grad_fn, double param = 0.0) {
-  Tensor y = unary_forward(op, x, param);
-  if (autograd::should_record({&x})) {
-    std::vector<Tensor> saved{save == Save::y ? Tensor() : x, save == Save::x ? Tensor() : y};
-    autograd::record(un_name(op), {&x}, {&y}, std::move(saved), [grad_fn](const BackwardContext& c) {
-      return std::vector<Tensor>{grad_fn(c.grad(), c.saved(0), c.saved(1))};
-    });
+/// The op's forward, recorded with its backward when a tape watches x; only what Op::save names
+/// is kept for backward (the other argument is an undefined Tensor).
+template <class Op>
+Tensor unary(const Tensor& x, double param = 0.0) {
+  Tensor y = unary_forward<Op>(x, param);
+  if constexpr (is_differentiable<Op>::value) {
+    if (autograd::should_record({&x})) {
+      constexpr Save s = Op::save;
+      std::vector<Tensor> saved;
+      if constexpr (s != Save::nothing) saved = {s == Save::y ? Tensor() : x, s == Save::x ? Tensor() : y};
+      autograd::record(Op::name, {&x}, {&y}, std::move(saved), [param](const BackwardContext& c) {
+        if constexpr (s == Save::nothing) return std::vector<Tensor>{Op::grad(c.grad(), Tensor(), Tensor(), param)};
+        else return std::vector<Tensor>{Op::grad(c.grad(), c.saved(0), c.saved(1), param)};
+      });
+    }
   }
   return y;
 }
 
-constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
-constexpr double kSeluScale = 1.0507009873554804934193349852946;
-
-}  // namespace
-
-Tensor neg(const Tensor& x) {
-  Tensor y = unary_forward(Un::neg, x);
-  if (autograd::should_record({&x}))
-    autograd::record("neg", {&x}, {&y}, {}, [](const BackwardContext& c) {
-      return std::vector<Tensor>{neg(c.grad())};  // d(-x) = -dx
-    });
-  return y;
-}
-
-// d|x| = sign(x) dx
-Tensor abs(const Tensor& x) {
-  return unary_op(Un::abs, x, Save::x, [](const Tensor& g, const Tensor& x, const Tensor&) { return mul(g, sign(x)); });
-}
-Tensor sign(const Tensor& x) { return unary_forward(Un::sign, x); }
-// d(x^2) = 2x dx
-Tensor square(const Tensor& x) {
-  return unary_op(Un::square, x, Save::x, [](const Tensor& g, const Tensor& x, const Tensor&) { return mul(g, mul(x, 2.0)); });
-}
-// d sqrt(x) = dx / (2 sqrt(x))
-Tensor sqrt(const Tensor& x) {
-  return unary_op(Un::sqrt, x, Save::y, [](const Tensor& g, const Tensor&, const Tensor& y) { return div(g, mul(y, 2.0)); });
-}
-// d x^(-1/2) = -1/2 x^(-3/2) dx = -y^3 / 2 dx
-Tensor rsqrt(const Tensor& x) {
-  return unary_op(Un::rsqrt, x, Save::y, [](const Tensor& g, const Tensor&, const Tensor& y) {
-    return mul(g, mul(mul(y, square(y)), -0.5));
-  });
-}
-// d e^x = e^x dx
-Tensor exp(const Tensor& x) {
-  return unary_op(Un::exp, x, Save::y, [](const Tensor& g, const Tensor&, const Tensor& y) { return mul(g, y); });
-}
-// d log x = dx / x
-Tensor log(const Tensor& x) {
-  return unary_op(Un::log, x, Save::x, [](const Tensor& g, const Tensor& x, const Tensor&) { return div(g, x); });
-}
-// d log(1 + x) = dx / (1 + x)
-Tensor log1p(const Tensor& x) {
-  return unary_op(Un::log1p, x, Save::x, [](const Tensor& g, const Tensor& x, const Tensor&) { return div(g, add(x, 1.0)); });
-}
-// d erf(x) = 2/sqrt(pi) exp(-x^2) dx
-Tensor erf(const Tensor& x) {
-  return unary_op(Un::erf, x, Save::x, [](const Tensor& g, const Tensor& x, const Tensor&) {
-    return mul(g, mul(exp(neg(square(x))), M_2_SQRTPI));
-  });
-}
-// d sin x = cos x dx
-Tensor sin(const Tensor& x) {
-  return unary_op(Un::sin, x, Save::x, [](const Tensor& g, const Tensor& x, const Tensor&) { return mul(g, cos(x)); });
-}
-// d cos x = -sin x dx
-Tensor cos(const Tensor& x) {
-  return unary_op(Un::cos, x, Save::x, [](const Tensor& g, const Tensor& x, const Tensor&) { return neg(mul(g, sin(x))); });
-}
-// d tanh x = (1 - tanh^2 x) dx
-Tensor tanh(const Tensor& x) {
-  return unary_op(Un::tanh, x, Save::y, [](const Tensor& g, const Tensor&, const Tensor& y) {
-    return mul(g, sub(1.0, square(y)));
-  });
-}
-// d sigmoid(x) = s (1 - s) dx
-Tensor sigmoid(const Tensor& x) {
-  return unary_op(Un::sigmoid, x, Save::y, [](const Tensor& g, const Tensor&, const Tensor& y) {
-    return mul(g, mul(y, sub(1.0, y)));
-  });
-}
-// d relu(x) = [x > 0] dx
-namespace {
 /// relu's backward as one fused op: g where y > 0, else 0. Linear in g, so its own gradient is
 /// relu_grad(gg, y); y (a mask) gets none.
 Tensor relu_grad(const Tensor& g, const Tensor& y) {
@@ -234,7 +271,7 @@ Tensor relu_grad(const Tensor& g, const Tensor& y) {
     const T* py = detail::ptr<T>(y);
     T* po = detail::mut_ptr<T>(out);
     detail::parallel_for(g.size(), [pg, py, po](std::int64_t b, std::int64_t e) {
-      const T* __restrict gi = pg + b;  // locals, so the compiler sees no aliasing and vectorizes
+      const T* __restrict gi = pg + b;
       const T* __restrict yi = py + b;
       T* __restrict oi = po + b;
       for (std::int64_t i = 0, n = e - b; i < n; ++i) oi[i] = yi[i] > T(0) ? gi[i] : T(0);
@@ -246,44 +283,44 @@ Tensor relu_grad(const Tensor& g, const Tensor& y) {
     });
   return out;
 }
+
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+
 }  // namespace
 
-Tensor relu(const Tensor& x) {
-  return unary_op(Un::relu, x, Save::y, [](const Tensor& g, const Tensor&, const Tensor& y) { return relu_grad(g, y); });
-}
-// d softplus(x) = sigmoid(x) dx
-Tensor softplus(const Tensor& x) {
-  return unary_op(Un::softplus, x, Save::x, [](const Tensor& g, const Tensor& x, const Tensor&) { return mul(g, sigmoid(x)); });
-}
-// d elu(x) = dx for x > 0, (elu(x) + alpha) dx otherwise
-Tensor elu(const Tensor& x, double alpha) {
-  return unary_op(
-      Un::elu, x, Save::both,
-      [alpha](const Tensor& g, const Tensor& x, const Tensor& y) {
-        return where(greater(x, 0.0), g, mul(g, add(y, alpha)));
-      },
-      alpha);
-}
-// d leaky_relu(x) = dx for x > 0, alpha dx otherwise
-Tensor leaky_relu(const Tensor& x, double alpha) {
-  return unary_op(
-      Un::leaky_relu, x, Save::x,
-      [alpha](const Tensor& g, const Tensor& x, const Tensor&) { return where(greater(x, 0.0), g, mul(g, alpha)); },
-      alpha);
-}
+// ---- the public ops ----------------------------------------------------------------------------
+
+Tensor neg(const Tensor& x) { return unary<Neg>(x); }
+Tensor abs(const Tensor& x) { return unary<Abs>(x); }
+Tensor sign(const Tensor& x) { return unary<Sign>(x); }
+Tensor square(const Tensor& x) { return unary<Square>(x); }
+Tensor sqrt(const Tensor& x) { return unary<Sqrt>(x); }
+Tensor rsqrt(const Tensor& x) { return unary<Rsqrt>(x); }
+Tensor exp(const Tensor& x) { return unary<Exp>(x); }
+Tensor log(const Tensor& x) { return unary<Log>(x); }
+Tensor log1p(const Tensor& x) { return unary<Log1p>(x); }
+Tensor erf(const Tensor& x) { return unary<Erf>(x); }
+Tensor sin(const Tensor& x) { return unary<Sin>(x); }
+Tensor cos(const Tensor& x) { return unary<Cos>(x); }
+Tensor tanh(const Tensor& x) { return unary<Tanh>(x); }
+Tensor sigmoid(const Tensor& x) { return unary<Sigmoid>(x); }
+Tensor relu(const Tensor& x) { return unary<Relu>(x); }
+Tensor softplus(const Tensor& x) { return unary<Softplus>(x); }
+Tensor elu(const Tensor& x, double alpha) { return unary<Elu>(x, alpha); }
+Tensor leaky_relu(const Tensor& x, double alpha) { return unary<LeakyRelu>(x, alpha); }
+Tensor isnan(const Tensor& x) { return unary<IsNan>(x); }
+Tensor isfinite(const Tensor& x) { return unary<IsFinite>(x); }
 
 Tensor gelu(const Tensor& x, bool approximate) {
   if (approximate) {  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), composed
     const double c = std::sqrt(2.0 / M_PI);
     return mul(mul(x, 0.5), add(tanh(mul(add(x, mul(pow(x, 3.0), 0.044715)), c)), 1.0));
   }
-  // d gelu(x) = (Phi(x) + x phi(x)) dx
-  return unary_op(Un::gelu, x, Save::x, [](const Tensor& g, const Tensor& x, const Tensor&) {
-    const Tensor cdf = mul(add(erf(mul(x, M_SQRT1_2)), 1.0), 0.5);
-    const Tensor pdf = mul(exp(mul(square(x), -0.5)), 0.5 * M_2_SQRTPI * M_SQRT1_2);
-    return mul(g, add(cdf, mul(x, pdf)));
-  });
+  return unary<Gelu>(x);
 }
+
+// ---- composites ---------------------------------------------------------------------------------
 
 Tensor clip(const Tensor& x, double min_value, double max_value) {
   if (min_value > max_value)
@@ -296,8 +333,6 @@ Tensor selu(const Tensor& x) { return mul(elu(x, kSeluAlpha), kSeluScale); }
 Tensor softsign(const Tensor& x) { return div(x, add(abs(x), 1.0)); }
 Tensor swish(const Tensor& x) { return mul(x, sigmoid(x)); }
 Tensor hard_sigmoid(const Tensor& x) { return clip(add(mul(x, 0.2), 0.5), 0.0, 1.0); }
-Tensor isnan(const Tensor& x) { return unary_forward(Un::isnan, x); }
-Tensor isfinite(const Tensor& x) { return unary_forward(Un::isfinite, x); }
 
 // ---- dtype and constants ----------------------------------------------------------------------
 
