@@ -98,6 +98,9 @@ run_tests() {
       sed -n '/Listing only the last/,$p' "$dir/example-output.txt" | tail -n 40
     fi
     if install_check "$dir"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    # The layout rules: the include graph follows DESIGN.md's chain, no file passes 600 lines,
+    # every public op has a gradcheck row.
+    if python3 tests/structure/check_structure.py; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
   fi
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]

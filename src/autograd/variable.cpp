@@ -7,7 +7,6 @@
 #include "detail/errors.hpp"
 #include "detail/tensor_impl.hpp"
 #include "strata/autograd/tape.hpp"
-#include "strata/ops/math.hpp"
 
 namespace strata {
 namespace detail {
@@ -76,15 +75,6 @@ void Variable::assign(const Tensor& value) {
   if (value.nbytes()) std::memcpy(s.value.impl()->data, value.raw_data(), value.nbytes());
 }
 
-void Variable::assign_add(const Tensor& delta) {
-  NoGradGuard no_grad;  // updates are not differentiable, as in TensorFlow
-  assign(add(value(), delta));
-}
-
-void Variable::assign_sub(const Tensor& delta) {
-  NoGradGuard no_grad;
-  assign(sub(value(), delta));
-}
 
 template <class T>
 T* Variable::mutable_data() {

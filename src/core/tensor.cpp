@@ -8,8 +8,6 @@
 #include "detail/dispatch.hpp"
 #include "detail/errors.hpp"
 #include "detail/tensor_impl.hpp"
-#include "strata/autograd/variable.hpp"
-#include "strata/ops/math.hpp"
 #include "strata/random.hpp"
 
 namespace strata {
@@ -292,8 +290,6 @@ template std::vector<float> Tensor::to_vector<float>() const;
 template std::vector<double> Tensor::to_vector<double>() const;
 template std::vector<std::int64_t> Tensor::to_vector<std::int64_t>() const;
 template std::vector<int> Tensor::to_vector<int>() const;
-
-Tensor Tensor::astype(DType dtype) const { return cast(*this, dtype); }
 
 Tensor Tensor::clone() const {
   const auto& i = checked(impl_);

@@ -382,4 +382,17 @@ Tensor where(const Tensor& cond, double a, const Tensor& b) {
   return where(cond, Tensor::full({}, a, b.dtype()), b);
 }
 
+// ---- Variable's arithmetic updates ------------------------------------------------------------
+// Declared with Variable (autograd), defined here with the ops they are.
+
+void Variable::assign_add(const Tensor& delta) {
+  NoGradGuard no_grad;  // updates are not differentiable, as in TensorFlow
+  assign(add(value(), delta));
+}
+
+void Variable::assign_sub(const Tensor& delta) {
+  NoGradGuard no_grad;
+  assign(sub(value(), delta));
+}
+
 }  // namespace strata

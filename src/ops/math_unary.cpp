@@ -359,6 +359,9 @@ Tensor cast(const Tensor& x, DType dtype) {
   return y;
 }
 
+// Tensor::astype (declared with Tensor, in core) is this op, so it is differentiable.
+Tensor Tensor::astype(DType dtype) const { return cast(*this, dtype); }
+
 Tensor zeros_like(const Tensor& x) { return Tensor::zeros(x.shape(), x.dtype()); }
 Tensor ones_like(const Tensor& x) { return Tensor::ones(x.shape(), x.dtype()); }
 Tensor full_like(const Tensor& x, double value) { return Tensor::full(x.shape(), value, x.dtype()); }
