@@ -1,6 +1,8 @@
 #pragma once
 // Small pieces every file format in io shares: suffix tests, JSON and model configs whose
 // errors name the file they came from.
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -31,5 +33,21 @@ inline std::shared_ptr<models::Model> model_from_config(const Config& config, co
     strata::detail::raise<ValueError>("'{}': {}", what, e.what());
   }
 }
+
+/// Files larger than this are refused before they are read (a model.json, a shard, an archive).
+constexpr std::uint64_t kMaxFileBytes = std::uint64_t(8) << 30;
+
+bool is_directory(const std::string& path);
+/// mkdir -p; IOError naming the folder on failure.
+void make_directories(const std::string& dir);
+/// The folder holding `path` ("." for a bare name).
+std::string parent_of(const std::string& path);
+/// "a/b/c" -> "c".
+std::string last_component(const std::string& name);
+/// The file's bytes; IOError when it is larger than kMaxFileBytes.
+std::string read_bounded(const std::string& path);
+/// Assigns `values` (name -> tensor) to the model's weights (io::named_weights's names); every
+/// weight must get exactly one value of its shape, and every value must be used.
+void assign_named(const models::Model& model, const std::map<std::string, Tensor>& values, const std::string& what);
 
 }  // namespace strata::io::detail_io
