@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "detail/errors.hpp"
+#include "io/util.hpp"
 #include "detail/fileio.hpp"
 #include "detail/tensor_impl.hpp"
 #include "io/zip.hpp"
@@ -152,31 +153,6 @@ Descr parse_descr(const std::string& d, const std::string& what) {
   detail::raise<IOError>("'{}': unsupported .npy dtype '{}' (float16/32/64, bool and integers are)", what, d);
 }
 
-float half_to_float(std::uint16_t h) {
-  const std::uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ffu;
-  std::uint32_t bits;
-  if (exp == 0) {
-    if (man == 0) {
-      bits = sign;
-    } else {  // subnormal half: normalize
-      int e = -1;
-      std::uint32_t m = man;
-      do {
-        ++e;
-        m <<= 1;
-      } while (!(m & 0x400u));
-      bits = sign | ((127 - 15 - e) << 23) | ((m & 0x3ffu) << 13);
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | (man << 13);
-  } else {
-    bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
 template <class T>
 T load_le(const unsigned char* p) {
   T v;
@@ -244,7 +220,7 @@ Tensor npy_from_bytes(std::string_view bytes, const std::string& what) {
     case Kind::i64: std::memcpy(detail::mut_ptr<std::int64_t>(t), src, n * 8); break;
     case Kind::f16: {
       float* o = detail::mut_ptr<float>(t);
-      for (std::size_t i = 0; i < n; ++i) o[i] = half_to_float(load_le<std::uint16_t>(src + 2 * i));
+      for (std::size_t i = 0; i < n; ++i) o[i] = detail_io::half_to_float(load_le<std::uint16_t>(src + 2 * i));
       break;
     }
     default: {

@@ -211,7 +211,7 @@ void load_weights(Model& model, const std::string& path) {
     const Config doc = parse_json(read_bounded(json_path), json_path);
     if (!doc.is_object() || !doc.contains("weightsManifest"))
       detail::raise<IOError>("'{}': no weightsManifest", json_path);
-    assign_named(model, read_tfjs_weights(doc.at("weightsManifest"), folder_reader(json_path), json_path), json_path);
+    assign_named(model, to_model_names(model, read_tfjs_weights(doc.at("weightsManifest"), folder_reader(json_path), json_path), json_path), json_path);
     return;
   }
   const StrataArchive a = read_strata(path);

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 #include <set>
 
@@ -82,10 +83,119 @@ void check_manifest_path(const std::string& p, const std::string& what) {
   }
 }
 
+/// How a manifest entry's values are stored: float32 or int32, or quantized (tfjs-core's
+/// io_utils: uint8 and uint16 hold round((v - min) / scale), float16 holds half floats).
+struct Encoding {
+  bool integer = false;  ///< the weight's dtype is int32 (else float32)
+  enum Kind { plain, affine, half } kind = plain;
+  std::size_t width = 4;  ///< bytes per stored value
+  double min = 0, scale = 1;
+};
+
+Encoding encoding_of(const Config& w, const std::string& name, const std::string& what) {
+  Encoding e;
+  const std::string dtype = w.get_string("dtype", "float32");
+  if (dtype != "float32" && dtype != "int32")
+    detail::raise<IOError>("'{}': weight '{}' has dtype '{}' (float32 and int32 are supported)", what, name, dtype);
+  e.integer = dtype == "int32";
+  const Config* q = w.find("quantization");
+  if (!q || q->is_null()) return e;
+  if (!q->is_object()) detail::raise<IOError>("'{}': weight '{}' has a malformed quantization entry", what, name);
+  const std::string qd = q->get_string("dtype", "");
+  if (qd == "uint8" || qd == "uint16") {
+    const Config* mn = q->find("min");
+    const Config* sc = q->find("scale");
+    if (!mn || !sc || !mn->is_number() || !sc->is_number())
+      detail::raise<IOError>("'{}': weight '{}' is quantized to {} without a numeric min and scale", what, name, qd);
+    e.kind = Encoding::affine;
+    e.width = qd == "uint8" ? 1 : 2;
+    e.min = mn->as_double();
+    e.scale = sc->as_double();
+  } else if (qd == "float16") {
+    if (e.integer) detail::raise<IOError>("'{}': weight '{}' is int32 quantized to float16", what, name);
+    e.kind = Encoding::half;
+    e.width = 2;
+  } else {
+    detail::raise<IOError>("'{}': weight '{}' has quantization dtype '{}' (uint8, uint16 and float16 are read)", what,
+                           name, qd);
+  }
+  return e;
+}
+
+/// `count` values stored as `e` at `src`, as float32 (or int64 for int32 weights).
+Tensor decode(const Encoding& e, const char* src, const Shape& shape, std::size_t count) {
+  Tensor t = detail::make_tensor(shape, e.integer ? DType::int64 : DType::float32);
+  auto stored = [&](std::size_t i) -> double {  // the i-th stored value, dequantized
+    if (e.kind == Encoding::plain) {
+      if (e.integer) {
+        std::int32_t v;
+        std::memcpy(&v, src + 4 * i, 4);
+        return v;
+      }
+      float v;
+      std::memcpy(&v, src + 4 * i, 4);
+      return v;
+    }
+    if (e.width == 1) return static_cast<unsigned char>(src[i]) * e.scale + e.min;
+    std::uint16_t h;
+    std::memcpy(&h, src + 2 * i, 2);
+    return e.kind == Encoding::half ? half_to_float(h) : h * e.scale + e.min;
+  };
+  if (e.integer) {
+    std::int64_t* o = detail::mut_ptr<std::int64_t>(t);
+    for (std::size_t i = 0; i < count; ++i) o[i] = static_cast<std::int64_t>(std::llround(stored(i)));
+  } else if (e.kind == Encoding::plain) {
+    std::memcpy(detail::mut_ptr<float>(t), src, count * 4);
+  } else {
+    float* o = detail::mut_ptr<float>(t);
+    for (std::size_t i = 0; i < count; ++i) o[i] = static_cast<float>(stored(i));
+  }
+  return t;
+}
+
+/// The model weight a manifest name stands for. TF.js's loader tries the name itself, then the
+/// name without its next-to-last part (converters since TF 2.2 put an RNN cell's scope there:
+/// "lstm/lstm_cell/kernel"); the converter for Keras 3 also puts the model's name first
+/// ("sequential/dense/kernel"), which is dropped as well.
+std::string model_weight_for(const std::string& name, const std::set<std::string>& keys, const std::string& model) {
+  auto without_cell = [](const std::string& n) {
+    const std::size_t last = n.find_last_of('/');
+    if (last == std::string::npos || last == 0) return n;
+    const std::size_t prev = n.find_last_of('/', last - 1);
+    return prev == std::string::npos ? n.substr(last + 1) : n.substr(0, prev) + n.substr(last);
+  };
+  std::vector<std::string> tries{name, without_cell(name)};
+  const std::string prefix = model + "/";
+  if (!model.empty() && name.rfind(prefix, 0) == 0) {
+    const std::string inner = name.substr(prefix.size());
+    tries.push_back(inner);
+    tries.push_back(without_cell(inner));
+  }
+  for (const auto& t : tries)
+    if (keys.count(t)) return t;
+  return name;
+}
+
 }  // namespace
 
 namespace detail_io {
 
+std::map<std::string, Tensor> to_model_names(const Model& model, std::map<std::string, Tensor> values,
+                                             const std::string& what) {
+  std::set<std::string> keys;
+  for (const auto& [k, v] : named_weights(model)) keys.insert(k);
+  std::map<std::string, Tensor> out;
+  std::map<std::string, std::string> source;  // model weight -> the manifest name given to it
+  for (auto& [name, t] : values) {
+    const std::string key = model_weight_for(name, keys, model.name());
+    auto [it, fresh] = source.emplace(key, name);
+    if (!fresh)
+      detail::raise<ValueError>("'{}': the weights '{}' and '{}' both stand for the model's weight '{}'", what,
+                                it->second, name, key);
+    out.emplace(key, std::move(t));
+  }
+  return out;
+}
 void save_tfjs(const Model& model, const std::string& path) {
   const std::string dir = ends_with(path, ".json") ? parent_of(path) : path;
   const std::string json_path = ends_with(path, ".json") ? path : dir + "/model.json";
@@ -165,11 +275,7 @@ std::map<std::string, Tensor> read_tfjs_weights(const Config& manifest, const Fi
           !w.at("shape").is_list())
         detail::raise<IOError>("'{}': a weight entry lacks a name or a shape", what);
       const std::string name = w.at("name").as_string();
-      if (w.contains("quantization"))
-        detail::raise<IOError>("'{}': weight '{}' is quantized; strata reads float32 and int32 weights", what, name);
-      const std::string dtype = w.get_string("dtype", "float32");
-      if (dtype != "float32" && dtype != "int32")
-        detail::raise<IOError>("'{}': weight '{}' has dtype '{}' (float32 and int32 are supported)", what, name, dtype);
+      const Encoding enc = encoding_of(w, name, what);
       Shape shape;
       std::uint64_t count = 1;
       for (const Config& d : w.at("shape").items()) {
@@ -179,26 +285,13 @@ std::map<std::string, Tensor> read_tfjs_weights(const Config& manifest, const Fi
         count *= static_cast<std::uint64_t>(d.as_int());
         if (count > data.size()) break;  // caught below, before any allocation
       }
-      if (count * 4 > data.size() - offset)
+      const std::uint64_t bytes = count * enc.width;
+      if (bytes > data.size() - offset)
         detail::raise<IOError>("'{}': weight '{}' of shape {} needs {} bytes but the weight files hold {} more",
-                               what, name, w.at("shape").dump(), count * 4, data.size() - offset);
+                               what, name, w.at("shape").dump(), bytes, data.size() - offset);
       if (values.count(name)) detail::raise<IOError>("'{}': weight '{}' appears twice in the manifest", what, name);
-      const char* src = data.data() + offset;
-      if (dtype == "float32") {
-        Tensor t = detail::make_tensor(shape, DType::float32);
-        std::memcpy(detail::mut_ptr<float>(t), src, static_cast<std::size_t>(count) * 4);
-        values.emplace(name, t);
-      } else {
-        Tensor t = detail::make_tensor(shape, DType::int64);
-        std::int64_t* o = detail::mut_ptr<std::int64_t>(t);
-        for (std::uint64_t i = 0; i < count; ++i) {
-          std::int32_t v;
-          std::memcpy(&v, src + 4 * i, 4);
-          o[i] = v;
-        }
-        values.emplace(name, t);
-      }
-      offset += static_cast<std::size_t>(count) * 4;
+      values.emplace(name, decode(enc, data.data() + offset, shape, static_cast<std::size_t>(count)));
+      offset += static_cast<std::size_t>(bytes);
     }
     if (offset != data.size())
       detail::raise<IOError>("'{}': the weight files hold {} bytes more than the manifest describes", what,
@@ -215,7 +308,8 @@ std::shared_ptr<Model> tfjs_model(const std::string& json_text, const FileReader
   if (topology.is_object() && topology.contains("model_config")) topology = topology.at("model_config");
   from_tfjs_defaults(topology);
   const std::shared_ptr<Model> model = model_from_config(topology, what);
-  if (doc.contains("weightsManifest")) assign_named(*model, read_tfjs_weights(doc.at("weightsManifest"), read, what), what);
+  if (doc.contains("weightsManifest"))
+    assign_named(*model, to_model_names(*model, read_tfjs_weights(doc.at("weightsManifest"), read, what), what), what);
   return model;
 }
 

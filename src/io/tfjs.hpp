@@ -21,6 +21,11 @@ std::shared_ptr<models::Model> load_tfjs(const std::string& json_path);
 std::shared_ptr<models::Model> tfjs_model(const std::string& json_text, const FileReader& read, const std::string& what);
 /// The weights a manifest describes, by their names in the file.
 std::map<std::string, Tensor> read_tfjs_weights(const Config& manifest, const FileReader& read, const std::string& what);
+/// The manifest's names turned into the model's (io::named_weights): as TF.js matches them, with
+/// the cell scope of converted RNNs and the model-name prefix of the Keras 3 converter dropped
+/// where the name itself matches nothing; two names for one weight are a ValueError naming both.
+std::map<std::string, Tensor> to_model_names(const models::Model& model, std::map<std::string, Tensor> values,
+                                             const std::string& what);
 /// Reads manifest paths relative to the folder of `json_path`.
 FileReader folder_reader(const std::string& json_path);
 

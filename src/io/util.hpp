@@ -37,6 +37,9 @@ inline std::shared_ptr<models::Model> model_from_config(const Config& config, co
 /// Files larger than this are refused before they are read (a model.json, a shard, an archive).
 constexpr std::uint64_t kMaxFileBytes = std::uint64_t(8) << 30;
 
+/// IEEE half precision (float16, as NumPy and TF.js store it) to float.
+float half_to_float(std::uint16_t h);
+
 bool is_directory(const std::string& path);
 /// mkdir -p; IOError naming the folder on failure.
 void make_directories(const std::string& dir);
