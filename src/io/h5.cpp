@@ -1,4 +1,5 @@
 // HDF5 files written in memory (see h5.hpp).
+#include <algorithm>
 #include <set>
 
 #include "detail/tensor_impl.hpp"
@@ -66,6 +67,29 @@ void Writer::dataset(const std::string& path, const Tensor& value) {
     if (a.H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, detail::ptr<char>(value)) < 0)
       detail::raise<IOError>("'{}': HDF5 cannot write the dataset '{}'", s_->what, path);
   }
+}
+
+void Writer::string_attribute(const std::string& path, const std::string& name, const std::vector<std::string>& values,
+                              bool scalar) {
+  std::lock_guard<std::recursive_mutex> g(lock());
+  const Api& a = *s_->a;
+  if (!path.empty()) group(path);
+  if (scalar && values.size() != 1) detail::raise<ValueError>("h5: a scalar attribute '{}' takes one value", name);
+  std::size_t width = 1;
+  for (const auto& v : values) width = std::max(width, v.size());
+  std::string buf(values.size() * width, '\0');
+  for (std::size_t i = 0; i < values.size(); ++i) std::copy(values[i].begin(), values[i].end(), buf.begin() + i * width);
+  Id type(a.H5Tcopy(a.c_s1), a.H5Tclose);
+  if (!type.ok() || a.H5Tset_size(type.get(), width) < 0 || a.H5Tset_strpad(type.get(), H5T_STR_NULLPAD) < 0)
+    detail::raise<IOError>("'{}': HDF5 cannot make a string type", s_->what);
+  const hsize_t n = values.size();
+  Id space(scalar ? a.H5Screate(H5S_SCALAR) : a.H5Screate_simple(1, &n, nullptr), a.H5Sclose);
+  Id obj(a.H5Oopen(s_->file, path.empty() ? "/" : path.c_str(), H5P_DEFAULT), a.H5Oclose);
+  Id attr(space.ok() && obj.ok() ? a.H5Acreate2(obj.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT)
+                                 : -1,
+          a.H5Aclose);
+  if (!attr.ok() || (!buf.empty() && a.H5Awrite(attr.get(), type.get(), buf.data()) < 0))
+    detail::raise<IOError>("'{}': HDF5 cannot write the attribute '{}' of '{}'", s_->what, name, path.empty() ? "/" : path);
 }
 
 std::string Writer::finish() {

@@ -61,6 +61,8 @@ namespace strata::detail::h5 {
   X(H5Tset_size) \
   X(H5Tset_strpad) \
   X(H5Tis_variable_str) \
+  X(H5Tget_cset) \
+  X(H5Tset_cset) \
   X(H5Aiterate2) \
   X(H5Aopen) \
   X(H5Aclose) \

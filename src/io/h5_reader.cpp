@@ -29,8 +29,9 @@ namespace {
 constexpr int kMaxDepth = 64;
 constexpr std::size_t kMaxObjects = 100000;
 
-/// The child's side of the pipe: records "G" path (a group), "D" path dtype rank dims data (a
-/// dataset), "E" message (an error), "Z" (the end).
+/// The child's side of the pipe: records "G" path (a group), "A" path name count strings (a
+/// group's string attribute), "D" path dtype rank dims data (a dataset), "E" message (an error),
+/// "Z" (the end).
 class Out {
  public:
   explicit Out(int fd) : fd_(fd) {}
@@ -102,6 +103,93 @@ Tensor read_dataset(const Api& a, hid_t file, const std::string& path, const std
   return t;
 }
 
+/// A string attribute's values (one for a scalar): fixed-length strings lose their padding NULs,
+/// variable-length ones are copied out and freed. Attributes of other types are skipped.
+bool read_string_attribute(const Api& a, hid_t loc, const char* name, const std::string& where, std::size_t file_bytes,
+                           std::vector<std::string>& values, std::string& error) {
+  Id attr(a.H5Aopen(loc, name, H5P_DEFAULT), a.H5Aclose);
+  Id type(attr.ok() ? a.H5Aget_type(attr.get()) : -1, a.H5Tclose);
+  if (!type.ok()) return error = "HDF5 cannot open the attribute '" + std::string(name) + "' of '" + where + "'", false;
+  if (a.H5Tget_class(type.get()) != H5T_STRING) return false;
+  Id space(a.H5Aget_space(attr.get()), a.H5Sclose);
+  const H5S_class_t sc = space.ok() ? a.H5Sget_simple_extent_type(space.get()) : H5S_NO_CLASS;
+  std::size_t n = 1;
+  if (sc == H5S_SIMPLE) {
+    const int rank = a.H5Sget_simple_extent_ndims(space.get());
+    hsize_t dims[16] = {};
+    if (rank < 0 || rank > 16 || a.H5Sget_simple_extent_dims(space.get(), dims, nullptr) != rank)
+      return error = "attribute '" + std::string(name) + "' of '" + where + "' has no readable shape", false;
+    for (int i = 0; i < rank; ++i) {
+      if (dims[i] > file_bytes) return error = "attribute '" + std::string(name) + "' is absurdly large", false;
+      n *= static_cast<std::size_t>(dims[i]);
+      if (n > file_bytes) return error = "attribute '" + std::string(name) + "' is absurdly large", false;
+    }
+  } else if (sc != H5S_SCALAR) {
+    return false;  // an empty (null) attribute
+  }
+  std::size_t total = 0;
+  if (a.H5Tis_variable_str(type.get()) > 0) {
+    Id mem(a.H5Tcopy(a.c_s1), a.H5Tclose);
+    // the same character set as the file's strings (h5py writes UTF-8), so HDF5 converts nothing
+    if (!mem.ok() || a.H5Tset_size(mem.get(), H5T_VARIABLE) < 0 || a.H5Tset_cset(mem.get(), a.H5Tget_cset(type.get())) < 0)
+      return error = "HDF5 cannot make a string type", false;
+    std::vector<char*> ptrs(n, nullptr);
+    if (a.H5Aread(attr.get(), mem.get(), ptrs.data()) < 0)
+      return error = "HDF5 cannot read the attribute '" + std::string(name) + "' of '" + where + "'", false;
+    for (char* p : ptrs) {
+      values.emplace_back(p ? p : "");
+      total += values.back().size();
+    }
+    a.H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
+  } else {
+    const std::size_t width = a.H5Tget_size(type.get());
+    if (width == 0 || width > file_bytes || n * width > file_bytes)
+      return error = "attribute '" + std::string(name) + "' is absurdly large", false;
+    std::string buf(n * width, '\0');
+    if (n * width > 0 && a.H5Aread(attr.get(), type.get(), buf.data()) < 0)
+      return error = "HDF5 cannot read the attribute '" + std::string(name) + "' of '" + where + "'", false;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string s = buf.substr(i * width, width);
+      s.resize(std::strlen(s.c_str()));  // null-terminated or null-padded
+      total += s.size();
+      values.push_back(std::move(s));
+    }
+  }
+  if (total > file_bytes) return error = "attribute '" + std::string(name) + "' is absurdly large", false;
+  return true;
+}
+
+/// Streams the string attributes of the group at `path` as "A" records.
+void stream_attributes(const Api& a, hid_t grp, const std::string& path, std::size_t file_bytes,
+                       const std::string& what, Out& out) {
+  struct Ctx {
+    const Api* a;
+    const std::string* path;
+    std::size_t file_bytes;
+    Out* out;
+    std::size_t count = 0;
+    std::string error;
+  } ctx{&a, &path, file_bytes, &out, 0, {}};
+  // The callback runs inside HDF5's C frames, so it reports errors by value, never by throwing.
+  auto on_attribute = [](hid_t loc, const char* name, const H5A_info_t*, void* data) -> herr_t {
+    Ctx& c = *static_cast<Ctx*>(data);
+    if (++c.count > kMaxObjects) return c.error = "more than " + std::to_string(kMaxObjects) + " attributes", -1;
+    std::vector<std::string> values;
+    const std::string where = c.path->empty() ? "/" : *c.path;
+    if (!read_string_attribute(*c.a, loc, name, where, c.file_bytes, values, c.error)) return c.error.empty() ? 0 : -1;
+    c.out->tag('A');
+    c.out->str(*c.path);
+    c.out->str(name);
+    c.out->u64(values.size());
+    for (const auto& v : values) c.out->str(v);
+    return 0;
+  };
+  hsize_t idx = 0;
+  const herr_t r = a.H5Aiterate2(grp, H5_INDEX_NAME, H5_ITER_INC, &idx, on_attribute, &ctx);
+  if (!ctx.error.empty()) detail::raise<IOError>("'{}': {}", what, ctx.error);
+  if (r < 0) detail::raise<IOError>("'{}': HDF5 cannot list the attributes of '{}'", what, path.empty() ? "/" : path);
+}
+
 void walk(const Api& a, hid_t file, const std::string& path, int depth, std::size_t& objects, std::size_t file_bytes,
           const std::string& what, Out& out) {
   if (depth > kMaxDepth) detail::raise<IOError>("'{}': groups nest deeper than {} levels", what, kMaxDepth);
@@ -110,6 +198,7 @@ void walk(const Api& a, hid_t file, const std::string& path, int depth, std::siz
   if (!grp.ok() || a.H5Gget_info(grp.get(), &info) < 0)
     detail::raise<IOError>("'{}': HDF5 cannot list the group '{}'", what, path.empty() ? "/" : path);
   if (info.nlinks > kMaxObjects) detail::raise<IOError>("'{}': group '{}' has {} members", what, path, info.nlinks);
+  stream_attributes(a, grp.get(), path, file_bytes, what, out);
   for (hsize_t i = 0; i < info.nlinks; ++i) {
     const ssize_t n = a.H5Lget_name_by_idx(grp.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
     if (n <= 0 || n > 4096) detail::raise<IOError>("'{}': HDF5 cannot read a member name of '{}'", what, path);
@@ -204,6 +293,7 @@ struct Reader::State {
   std::string what;
   std::set<std::string> groups{""};
   std::map<std::string, Tensor> datasets;
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> attributes;  // (group, name) -> values
 };
 
 Reader::Reader(std::string_view bytes, std::string what) : s_(std::make_unique<State>()) {
@@ -268,6 +358,13 @@ Reader::Reader(std::string_view bytes, std::string what) : s_(std::make_unique<S
     const std::string path = in.str();
     if (t == 'G') {
       s_->groups.insert(path);
+    } else if (t == 'A') {
+      const std::string name = in.str();
+      const std::uint64_t n = in.u64();
+      if (n > stream.size()) in.take(stream.size() + 1);
+      std::vector<std::string> values;
+      for (std::uint64_t i = 0; i < n; ++i) values.push_back(in.str());
+      s_->attributes[{path, name}] = std::move(values);
     } else if (t == 'D') {
       const std::uint64_t code = in.u64(), rank = in.u64();
       if (rank > 16 || code > static_cast<std::uint64_t>(DType::int64)) in.take(stream.size() + 1);
@@ -306,6 +403,12 @@ std::vector<std::string> Reader::members(const std::string& path) const {
     if (direct(d)) names.push_back(d.substr(prefix.size()));
   std::sort(names.begin(), names.end());
   return names;
+}
+
+std::optional<std::vector<std::string>> Reader::string_attribute(const std::string& path, const std::string& name) const {
+  auto it = s_->attributes.find({path, name});
+  if (it == s_->attributes.end()) return std::nullopt;
+  return it->second;
 }
 
 Tensor Reader::read(const std::string& path) const {

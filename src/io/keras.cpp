@@ -18,6 +18,7 @@
 
 #include "detail/errors.hpp"
 #include "io/h5.hpp"
+#include "io/keras_legacy.hpp"
 #include "io/util.hpp"
 #include "io/zip.hpp"
 #include "layers/node.hpp"
@@ -171,9 +172,11 @@ std::string weights_h5(const Model& model, const std::string& what) {
 
 void load_weights_h5(Model& model, std::string_view bytes, const std::string& what) {
   const detail::h5::Reader r(bytes, what);
+  if (keras_legacy::is_legacy(r)) return keras_legacy::load_weights(model, r, what);
   if (!r.is_group("layers") && !r.is_group("vars"))
-    detail::raise<IOError>("'{}': not a Keras 3 weights file (no 'layers' or 'vars' group){}", what,
-                           r.members("").empty() ? "" : "; Keras 2's legacy .h5 layout is not read");
+    detail::raise<IOError>("'{}': an HDF5 file with neither Keras 3's layout (no 'layers' or 'vars' group) nor Keras 2's "
+                           "(no layer_names attribute)",
+                           what);
   // Read and check everything before assigning anything.
   std::vector<std::pair<Variable, Tensor>> values;
   std::map<std::string, std::size_t> expected;  // vars group -> number of variables

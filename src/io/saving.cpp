@@ -14,7 +14,9 @@
 #include "detail/errors.hpp"
 #include "detail/fileio.hpp"
 #include "detail/tensor_impl.hpp"
+#include "io/h5.hpp"
 #include "io/keras.hpp"
+#include "io/keras_legacy.hpp"
 #include "io/tfjs.hpp"
 #include "io/util.hpp"
 #include "io/zip.hpp"
@@ -145,14 +147,60 @@ void restore_optimizer(Model& model, const StrataArchive& a, const std::string& 
   opt->load_state(state);
 }
 
+/// What a file holds, told from its first bytes rather than its name.
+enum class Content { hdf5, zip, json, other };
+
+Content content_of(std::string_view b) {
+  if (b.size() >= 8 && b.compare(0, 8, std::string_view("\x89HDF\r\n\x1a\n", 8)) == 0) return Content::hdf5;
+  if (b.size() >= 4 && b.compare(0, 4, std::string_view("PK\x03\x04", 4)) == 0) return Content::zip;
+  if (b.size() >= 4 && b.compare(0, 4, std::string_view("PK\x05\x06", 4)) == 0) return Content::zip;  // empty zip
+  for (char c : b) {
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+    return c == '{' ? Content::json : Content::other;
+  }
+  return Content::other;
+}
+
+/// What the file's name promises when its content is none of the formats: "'m.h5': not an HDF5
+/// file (no HDF5 signature)" says more than a list of formats.
+[[noreturn]] void refuse_content(const std::string& path, const char* kind) {
+  if (ends_with(path, ".h5")) detail::raise<IOError>("'{}': not an HDF5 file (no HDF5 signature)", path);
+  if (ends_with(path, ".keras") || ends_with(path, ".strata") || ends_with(path, ".npz"))
+    detail::raise<IOError>("'{}': not a zip archive (no zip signature)", path);
+  detail::raise<IOError>("'{}': not a {} file strata reads (a .strata or .keras archive, a Keras .h5 file, .npz, or a "
+                         "TensorFlow.js model.json or its folder)",
+                         path, kind);
+}
+
+/// A Keras 3 .keras archive (config.json and model.weights.h5), as opposed to a .strata one.
+bool is_keras_archive(std::string_view bytes, const std::string& path) {
+  if (ends_with(path, ".keras")) return true;
+  if (ends_with(path, ".strata")) return false;
+  for (const auto& e : detail::zip_read(bytes, path))
+    if (e.name == "model.weights.h5") return true;
+  return false;
+}
+
+/// A model in an HDF5 file: Keras 2's whole-model layout (a Keras 3 .weights.h5 holds no model).
+std::shared_ptr<Model> load_h5_model(std::string_view bytes, const std::string& path) {
+  const detail::h5::Reader r(bytes, path);
+  if (!r.string_attribute("", "model_config") && (r.is_group("layers") || r.is_group("vars")))
+    detail::raise<IOError>("'{}': a Keras 3 weights file (.weights.h5) holds no model: build the model in code and call "
+                           "load_weights",
+                           path);
+  return keras_legacy::load_model(r, path);
+}
+
 Format format_of(const std::string& path, Format f) {
   if (f != Format::automatic) return f;
   if (ends_with(path, ".strata")) return Format::strata;
   if (ends_with(path, ".keras")) return Format::keras;
+  if (ends_with(path, ".h5")) return Format::h5;
   if (ends_with(path, ".json") || ends_with(path, "/") || is_directory(path)) return Format::tfjs;
   if (last_component(path).find('.') == std::string::npos) return Format::tfjs;  // a folder to create
   detail::raise<ValueError>(
-      "cannot tell the format of '{}': use a .strata or .keras file, or a folder (or .../model.json) for TensorFlow.js",
+      "cannot tell the format of '{}': use a .strata, .keras or .h5 file, or a folder (or .../model.json) for "
+      "TensorFlow.js",
       path);
 }
 
@@ -162,15 +210,22 @@ void save_model(const Model& model, const std::string& path, Format format) {
   switch (format_of(path, format)) {
     case Format::tfjs: save_tfjs(model, path); return;
     case Format::keras: detail::write_file_atomic(path, keras::keras_archive(model, path)); return;
+    case Format::h5: detail::write_file_atomic(path, keras_legacy::save(model, path, true)); return;
     default: detail::write_file_atomic(path, detail::zip_write(strata_entries(model, nullptr), false, path)); return;
   }
 }
 
 std::shared_ptr<Model> load_model(const std::string& path) {
-  if (ends_with(path, ".json") || is_directory(path))
-    return load_tfjs(is_directory(path) ? path + "/model.json" : path);
-  if (ends_with(path, ".keras")) return keras::load_keras(read_bounded(path), path);
-  return strata_model(read_strata(path), path);
+  if (is_directory(path)) return load_tfjs(path + "/model.json");
+  const std::string bytes = read_bounded(path);
+  switch (content_of(bytes)) {
+    case Content::hdf5: return load_h5_model(bytes, path);
+    case Content::json: return tfjs_model(bytes, folder_reader(path), path);
+    case Content::zip:
+      if (is_keras_archive(bytes, path)) return keras::load_keras(bytes, path);
+      return strata_model(read_strata_bytes(bytes, path), path);
+    default: refuse_content(path, "model");
+  }
 }
 
 std::shared_ptr<Model> load_strata_from_memory(std::string_view bytes, const std::string& what) {
@@ -187,7 +242,8 @@ void load_weights_h5_from_memory(Model& model, std::string_view bytes, const std
 
 void save_weights(const Model& model, const std::string& path) {
   if (ends_with(path, ".strata")) return save_model(model, path, Format::strata);
-  if (ends_with(path, ".h5")) return detail::write_file_atomic(path, keras::weights_h5(model, path));
+  if (ends_with(path, ".weights.h5")) return detail::write_file_atomic(path, keras::weights_h5(model, path));
+  if (ends_with(path, ".h5")) return detail::write_file_atomic(path, keras_legacy::save(model, path, false));
   if (!ends_with(path, ".npz"))
     detail::raise<ValueError>(
         "save_weights '{}': use a .weights.h5 (Keras 3) or .npz file (or .strata for weights with optimizer state)",
@@ -197,27 +253,44 @@ void save_weights(const Model& model, const std::string& path) {
   save_npz(path, arrays);
 }
 
-void load_weights(Model& model, const std::string& path) {
-  if (ends_with(path, ".h5")) return keras::load_weights_h5(model, read_bounded(path), path);
-  if (ends_with(path, ".keras")) return keras::load_keras_weights(model, read_bounded(path), path);
-  if (ends_with(path, ".npz")) {
-    std::map<std::string, Tensor> values;
-    for (auto& [name, t] : load_npz(path)) values[name] = t;
-    assign_named(model, values, path);
-    return;
+void load_weights(Model& model, const std::string& path) { load_weights(model, path, LoadOptions{}); }
+
+void load_weights(Model& model, const std::string& path, const LoadOptions& o) {
+  if (o.skip_mismatch && !o.by_name)
+    detail::raise<ValueError>("load_weights '{}': skip_mismatch needs by_name (as in Keras)", path);
+  if (is_directory(path)) return load_weights(model, path + "/model.json", o);
+  const std::string bytes = read_bounded(path);
+  const Content content = content_of(bytes);
+  if (o.by_name) {
+    if (content != Content::hdf5)
+      detail::raise<ValueError>("load_weights '{}': by_name reads Keras 2's .h5 layout only", path);
+    const detail::h5::Reader r(bytes, path);
+    if (!keras_legacy::is_legacy(r))
+      detail::raise<ValueError>("load_weights '{}': by_name reads Keras 2's .h5 layout only", path);
+    return keras_legacy::load_weights(model, r, path, true, o.skip_mismatch);
   }
-  if (ends_with(path, ".json") || is_directory(path)) {
-    const std::string json_path = is_directory(path) ? path + "/model.json" : path;
-    const Config doc = parse_json(read_bounded(json_path), json_path);
-    if (!doc.is_object() || !doc.contains("weightsManifest"))
-      detail::raise<IOError>("'{}': no weightsManifest", json_path);
-    assign_named(model, to_model_names(model, read_tfjs_weights(doc.at("weightsManifest"), folder_reader(json_path), json_path), json_path), json_path);
-    return;
+  switch (content) {
+    case Content::hdf5: return keras::load_weights_h5(model, bytes, path);
+    case Content::json: {
+      const Config doc = parse_json(bytes, path);
+      if (!doc.is_object() || !doc.contains("weightsManifest")) detail::raise<IOError>("'{}': no weightsManifest", path);
+      return assign_named(model, to_model_names(model, read_tfjs_weights(doc.at("weightsManifest"), folder_reader(path), path), path), path);
+    }
+    case Content::zip: {
+      if (ends_with(path, ".npz")) {
+        std::map<std::string, Tensor> values;
+        for (auto& [name, t] : load_npz(path)) values[name] = t;
+        return assign_named(model, values, path);
+      }
+      if (is_keras_archive(bytes, path)) return keras::load_keras_weights(model, bytes, path);
+      const StrataArchive a = read_strata_bytes(bytes, path);
+      assign_named(model, a.weights, path);
+      restore_optimizer(model, a, path);
+      model.epochs_completed = saved_epochs(a, path);
+      return;
+    }
+    default: refuse_content(path, "weights");
   }
-  const StrataArchive a = read_strata(path);
-  assign_named(model, a.weights, path);
-  restore_optimizer(model, a, path);
-  model.epochs_completed = saved_epochs(a, path);
 }
 
 void save_checkpoint(const Model& model, const std::string& path, const CheckpointState& state) {

@@ -34,15 +34,18 @@
 namespace strata::io {
 
 enum class Format {
-  automatic,  ///< from the path: .strata, .keras, or a TF.js folder / model.json
+  automatic,  ///< from the path: .strata, .keras, .h5, or a TF.js folder / model.json
   strata,
   tfjs,
   keras,  ///< Keras 3's .keras archive
+  h5,     ///< Keras 2's whole-model HDF5 (model.save("m.h5"); Keras 3 reads it as legacy .h5)
 };
 
 /// Architecture and weights (and the optimizer state of a compiled model, .strata only).
 void save_model(const models::Model& model, const std::string& path, Format format = Format::automatic);
-/// A model saved by save_model, TensorFlow.js (model.json) or Keras's JSON + weights.
+/// A model saved by save_model, TensorFlow.js (model.json or its folder), Keras 3 (.keras) or
+/// Keras 2 (a whole-model .h5). The format is told from the file's content, not its name (an
+/// HDF5 file named .keras loads); a file strata cannot read is an IOError saying what it is.
 std::shared_ptr<models::Model> load_model(const std::string& path);
 
 /// The same loaders on bytes in memory (models embedded in a program; the fuzzers use them):
@@ -59,12 +62,22 @@ void load_weights_h5_from_memory(models::Model& model, std::string_view bytes, c
 /// "bidirectional/forward_lstm/kernel", "time_distributed/kernel"), in the model's order.
 std::vector<std::pair<std::string, Variable>> named_weights(const models::Model& model);
 
-/// Weights only: .weights.h5 (Keras 3's layout: Keras's model.load_weights reads it), .npz
-/// (name -> array) or .strata (the weights of a saved model, plus its optimizer state when
-/// `model` is compiled). load_weights also takes a .keras archive. Names (for .h5, Keras's
-/// object paths) and shapes must match the model.
+/// Weights only: .weights.h5 (Keras 3's layout: Keras's model.load_weights reads it), another
+/// .h5 name (Keras 2's layout: tf.keras's load_weights reads it), .npz (name -> array) or
+/// .strata (the weights of a saved model, plus its optimizer state when `model` is compiled).
+/// load_weights also takes a .keras archive, a whole-model .h5 and a TF.js model.json, told
+/// apart by content. Names (Keras 3: object paths) and shapes must match the model; Keras 2's
+/// files are matched by the order of the layers that have weights, as Keras 2 does.
 void save_weights(const models::Model& model, const std::string& path);
 void load_weights(models::Model& model, const std::string& path);
+/// Keras 2's options for its .h5 files: match layers by name (layers the file does not name keep
+/// their weights); with skip_mismatch, a layer whose weights differ in number or shape is
+/// skipped instead of refused (needs by_name, as in Keras).
+struct LoadOptions {
+  bool by_name = false;
+  bool skip_mismatch = false;
+};
+void load_weights(models::Model& model, const std::string& path, const LoadOptions& options);
 
 /// Training state beyond the weights, kept in .strata checkpoints: the epoch reached and the
 /// global random generator (so a resumed fit draws the same dropout masks and shuffles).
