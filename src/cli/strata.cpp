@@ -11,6 +11,8 @@
 
 #include <cstdio>
 #include <exception>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -93,6 +95,21 @@ int convert(const std::vector<std::string>& args) {
   return 0;
 }
 
+/// mkdir -p: the output folder and its parents; IOError naming the one that cannot be made.
+void make_directories(const std::string& dir) {
+  for (std::size_t at = 1; at <= dir.size(); ++at) {
+    if (at < dir.size() && dir[at] != '/') continue;
+    const std::string part = dir.substr(0, at);
+    struct stat st {};
+    if (::stat(part.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) throw IOError("predict: '" + part + "' exists and is not a folder");
+      continue;
+    }
+    if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST)
+      throw IOError("predict: cannot create the folder '" + part + "': " + std::strerror(errno));
+  }
+}
+
 int predict(const std::vector<std::string>& args) {
   if (wants_help(args)) {
     std::cout << "usage: strata predict FILE --input X.npy [--input Y.npy ...] --output-dir DIR [--batch-size N]\n"
@@ -113,12 +130,14 @@ int predict(const std::vector<std::string>& args) {
     else if (a == "--output-dir") out_dir = value();
     else if (a == "--batch-size") {
       const std::string& v = value();
+      std::size_t used = 0;
       try {
-        batch = std::stoll(v);
+        batch = std::stoll(v, &used);
       } catch (const std::exception&) {
-        throw UsageError("predict: --batch-size takes a positive number, got '" + v + "'");
+        used = 0;
       }
-      if (batch <= 0) throw UsageError("predict: --batch-size takes a positive number, got '" + v + "'");
+      if (used != v.size() || batch <= 0)  // "3x" is not 3
+        throw UsageError("predict: --batch-size takes a positive number, got '" + v + "'");
     } else if (a.rfind("--", 0) == 0) {
       throw UsageError("predict: unknown option '" + a + "'");
     } else {
@@ -139,7 +158,7 @@ int predict(const std::vector<std::string>& args) {
     if (x.dtype() != want) x = cast(x, want);
     xs.push_back(x);
   }
-  ::mkdir(out_dir.c_str(), 0755);
+  make_directories(out_dir);
   const std::vector<Tensor> ys = model->predict_all(xs, batch);
   for (std::size_t k = 0; k < ys.size(); ++k) {
     const std::string path = out_dir + "/output_" + std::to_string(k) + ".npy";

@@ -48,7 +48,7 @@ TEST_CASE("strata predict runs a TF.js model on .npy inputs", "[cli]") {
   };
   io::save_npy(temp_path("a.npy"), tensor(io.at("inputs")[std::size_t(0)]));
   io::save_npy(temp_path("b.npy"), tensor(io.at("inputs")[std::size_t(1)]));
-  const std::string out_dir = temp_path("predicted");
+  const std::string out_dir = temp_path("predicted/nested/deeper");  // made with its parents
   auto [rc, out] = cli("predict " + model + " --input " + temp_path("a.npy") + " --input " + temp_path("b.npy") +
                        " --output-dir " + out_dir + " --batch-size 2");
   INFO(out);
@@ -94,6 +94,12 @@ TEST_CASE("strata reports bad input in one line with a non-zero exit", "[cli][er
   CHECK((rc != 0 && lines(out) == 1 && out.find("2 inputs") != std::string::npos));
   std::tie(rc, out) = cli("predict m.strata --batch-size zero --input a.npy --output-dir d");
   CHECK((rc == 2 && out.find("--batch-size") != std::string::npos));
+  std::tie(rc, out) = cli("predict m.strata --batch-size 3x --input a.npy --output-dir d");  // not 3
+  CHECK((rc == 2 && out.find("'3x'") != std::string::npos));
+  std::ofstream(temp_path("a_file")) << "x";
+  std::tie(rc, out) = cli("predict " + fixture("tfjs/from_tfjs/two_heads") + " --input " + temp_path("a.npy") +
+                          " --input " + temp_path("b.npy") + " --output-dir " + temp_path("a_file") + "/sub");
+  CHECK((rc == 1 && lines(out) == 1 && out.find("not a folder") != std::string::npos));
   std::ofstream(temp_path("garbage.strata")) << "not a zip at all";
   std::tie(rc, out) = cli("graph " + temp_path("garbage.strata"));
   CHECK((rc == 1 && lines(out) == 1 && out.find("garbage.strata") != std::string::npos));
