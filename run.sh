@@ -124,6 +124,13 @@ install_check() {
     echo "install: FAILED (a project using the installed strata did not build or run)"
     return 1
   fi
+  # The installed tool runs from the staged prefix with no library path set (its RUNPATH).
+  local tool
+  tool=$(find "$stage" -path '*/bin/strata' -type f | head -n 1)
+  if [ -z "$tool" ] || ! env -u LD_LIBRARY_PATH "$tool" --help >/dev/null 2>&1; then
+    echo "install: FAILED (the installed strata tool does not run without LD_LIBRARY_PATH)"
+    return 1
+  fi
 }
 
 # The README's tour must be examples/api_tour.cpp verbatim.

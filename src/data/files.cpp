@@ -143,6 +143,7 @@ const std::vector<std::string>& fashion_mnist_class_names() {
 }
 
 CsvData load_csv(const std::string& path, bool header, char delimiter, DType dtype) {
+  detail::check_regular_file(path);  // a folder or a device is refused, not read as an empty table
   std::ifstream f(path);
   if (!f) detail::raise<IOError>("cannot open '{}': {}", path, std::strerror(errno));
   CsvData out;

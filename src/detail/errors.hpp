@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "strata/error.hpp"
@@ -27,9 +30,28 @@ struct fmt::formatter<strata::DType> : fmt::formatter<const char*> {
 
 namespace strata::detail {
 
+/// How much of one string a message quotes: input from a file or a caller (a class name, a JSON
+/// value) can be megabytes long, and a message holding all of it helps nobody.
+inline constexpr std::size_t kMaxQuoted = 1000;
+
+/// `s`, cut to kMaxQuoted characters with a note of how many were left out.
+inline std::string cut_quoted(std::string_view s) {
+  if (s.size() <= kMaxQuoted) return std::string(s);
+  return std::string(s.substr(0, kMaxQuoted)) + "... (" + std::to_string(s.size() - kMaxQuoted) + " more characters)";
+}
+
+/// A format argument as a message quotes it: strings cut by cut_quoted, anything else as it is.
+template <class T>
+auto quoted_arg(const T& a) {
+  if constexpr (std::is_convertible_v<const T&, std::string_view>) return cut_quoted(std::string_view(a));
+  else return a;
+}
+
+/// Throws E with the formatted message; every string argument is cut to kMaxQuoted characters.
 template <class E, class... Args>
 [[noreturn]] void raise(fmt::format_string<Args...> f, Args&&... args) {
-  throw E(fmt::format(f, std::forward<Args>(args)...));
+  const auto kept = std::make_tuple(quoted_arg(args)...);
+  throw E(std::apply([&](const auto&... a) { return fmt::vformat(fmt::string_view(f), fmt::make_format_args(a...)); }, kept));
 }
 
 /// "[2, 3], [3]"

@@ -6,9 +6,9 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <vector>
 
 #include "detail/errors.hpp"
@@ -55,15 +55,64 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   }
 }
 
-std::string read_file(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) raise<IOError>("cannot open '{}': {}", path, std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) raise<IOError>("cannot open '{}': it is a folder", path);
-  std::ifstream f(path, std::ios::binary);
-  if (!f) raise<IOError>("cannot open '{}': {}", path, std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (f.bad()) raise<IOError>("cannot read '{}': {}", path, std::strerror(errno));
-  return bytes;
+namespace {
+
+/// An open regular file, closed on scope exit; IOError naming the path for anything else (a
+/// folder, a device such as /dev/urandom or /dev/zero, a pipe, a socket).
+struct RegularFile {
+  int fd = -1;
+  std::uint64_t size = 0;
+  RegularFile(const std::string& path) {  // NOLINT
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // O_NONBLOCK: a FIFO never blocks the open
+    if (fd < 0) raise<IOError>("cannot open '{}': {}", path, std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      const int e = errno;
+      ::close(fd);
+      raise<IOError>("cannot open '{}': {}", path, std::strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+      ::close(fd);
+      raise<IOError>("cannot read '{}': {}", path,
+                     S_ISDIR(st.st_mode) ? "it is a folder" : "not a regular file (a device, a pipe or a socket)");
+    }
+    size = static_cast<std::uint64_t>(st.st_size);
+  }
+  ~RegularFile() { ::close(fd); }
+  RegularFile(const RegularFile&) = delete;
+  RegularFile& operator=(const RegularFile&) = delete;
+
+  /// Up to n bytes from the start (fewer when the file is shorter).
+  std::string read(const std::string& path, std::uint64_t n) const {
+    std::string out(static_cast<std::size_t>(n), '\0');
+    std::size_t done = 0;
+    while (done < out.size()) {
+      const ssize_t r = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(done));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) raise<IOError>("cannot read '{}': {}", path, std::strerror(errno));
+      if (r == 0) break;
+      done += static_cast<std::size_t>(r);
+    }
+    out.resize(done);
+    return out;
+  }
+};
+
+}  // namespace
+
+void check_regular_file(const std::string& path) { RegularFile f(path); }
+
+std::uint64_t file_size(const std::string& path) { return RegularFile(path).size; }
+
+std::string read_file(const std::string& path, std::uint64_t max_bytes) {
+  const RegularFile f(path);
+  if (f.size > max_bytes) raise<IOError>("'{}': {} bytes is more than such a file may hold ({})", path, f.size, max_bytes);
+  return f.read(path, f.size);  // the size it had when opened: a growing file cannot make this read forever
+}
+
+std::string read_file_prefix(const std::string& path, std::uint64_t n) {
+  const RegularFile f(path);
+  return f.read(path, std::min(n, f.size));
 }
 
 }  // namespace strata::detail

@@ -169,11 +169,18 @@ const char* descr_of(DType d) {
   return "?";
 }
 
-}  // namespace
+/// What a .npy header (at the start of `head`) declares: the array and where its data starts.
+struct Layout {
+  Header h;
+  Descr d;
+  std::size_t data_at = 0;
+  std::uint64_t count = 1;
+  std::uint64_t file_size() const { return data_at + count * d.size; }
+};
 
-Tensor npy_from_bytes(std::string_view bytes, const std::string& what) {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  if (bytes.size() < 10 || std::memcmp(bytes.data(), kMagic, 6) != 0)
+Layout parse_layout(std::string_view head, const std::string& what) {
+  const auto* p = reinterpret_cast<const unsigned char*>(head.data());
+  if (head.size() < 10 || std::memcmp(head.data(), kMagic, 6) != 0)
     detail::raise<IOError>("'{}': not a .npy file (bad magic)", what);
   const unsigned major = p[6];
   std::size_t header_len = 0, offset = 0;
@@ -181,27 +188,37 @@ Tensor npy_from_bytes(std::string_view bytes, const std::string& what) {
     header_len = std::size_t(p[8]) | (std::size_t(p[9]) << 8);
     offset = 10;
   } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) detail::raise<IOError>("'{}': truncated .npy header", what);
+    if (head.size() < 12) detail::raise<IOError>("'{}': truncated .npy header", what);
     header_len = std::size_t(p[8]) | (std::size_t(p[9]) << 8) | (std::size_t(p[10]) << 16) | (std::size_t(p[11]) << 24);
     offset = 12;
   } else {
     detail::raise<IOError>("'{}': unsupported .npy version {}", what, major);
   }
   if (header_len > kMaxHeader) detail::raise<IOError>("'{}': .npy header of {} bytes is absurd", what, header_len);
-  if (bytes.size() - offset < header_len)
+  if (head.size() - offset < header_len)
     detail::raise<IOError>("'{}': truncated .npy header ({} bytes announced, {} present)", what, header_len,
-                           bytes.size() - offset);
-  const Header h = HeaderParser(bytes.substr(offset, header_len), what).parse();
-  const Descr d = parse_descr(h.descr, what);
-  std::uint64_t count = 1;
-  for (std::int64_t dim : h.shape) {
-    if (dim != 0 && count > (std::uint64_t(1) << 48) / static_cast<std::uint64_t>(dim))
-      detail::raise<IOError>("'{}': absurd .npy shape {}", what, h.shape);
-    count *= static_cast<std::uint64_t>(dim);
+                           head.size() - offset);
+  Layout l{HeaderParser(head.substr(offset, header_len), what).parse(), {}, offset + header_len, 1};
+  l.d = parse_descr(l.h.descr, what);
+  for (std::int64_t dim : l.h.shape) {
+    if (dim != 0 && l.count > (std::uint64_t(1) << 48) / static_cast<std::uint64_t>(dim))
+      detail::raise<IOError>("'{}': absurd .npy shape {}", what, l.h.shape);
+    l.count *= static_cast<std::uint64_t>(dim);
   }
+  return l;
+}
+
+}  // namespace
+
+Tensor npy_from_bytes(std::string_view bytes, const std::string& what) {
+  const Layout l = parse_layout(bytes, what);
+  const Header& h = l.h;
+  const Descr& d = l.d;
+  const std::uint64_t count = l.count;
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   if (h.fortran && h.shape.rank() > 1 && count > 1)
     detail::raise<IOError>("'{}': Fortran-order .npy arrays are not supported; save with C order", what);
-  const std::size_t data_at = offset + header_len;
+  const std::size_t data_at = l.data_at;
   const std::uint64_t need = count * d.size, have = bytes.size() - data_at;
   if (have < need)
     detail::raise<IOError>("'{}': truncated .npy data: shape {} of '{}' needs {} bytes, {} present", what, h.shape,
@@ -273,7 +290,19 @@ std::string npy_to_bytes(const Tensor& tensor) {
   return out;
 }
 
-Tensor load_npy(const std::string& path) { return npy_from_bytes(detail::read_file(path), path); }
+Tensor load_npy(const std::string& path) {
+  // The header first: a file that is no .npy (say /dev/urandom's bytes saved to a file) is refused
+  // after its first bytes, and the data is read only when the file's size is what the header declares.
+  const std::string head = detail::read_file_prefix(path, 12 + kMaxHeader);
+  const std::uint64_t size = detail::file_size(path);
+  const std::uint64_t expected = parse_layout(head, path).file_size();
+  if (size < expected)
+    detail::raise<IOError>("'{}': truncated .npy data: its header declares a {}-byte file, the file has {} bytes", path,
+                           expected, size);
+  if (size > expected)
+    detail::raise<IOError>("'{}': {} unexpected bytes after the .npy data its header declares", path, size - expected);
+  return npy_from_bytes(detail::read_file(path, expected), path);
+}
 
 void save_npy(const std::string& path, const Tensor& tensor) { detail::write_file_atomic(path, npy_to_bytes(tensor)); }
 

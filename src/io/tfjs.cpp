@@ -4,8 +4,12 @@
 #include "io/tfjs.hpp"
 
 #include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <set>
@@ -66,6 +70,20 @@ std::string hex8(const std::string& data) {
   char buf[9];
   std::snprintf(buf, sizeof buf, "%08x", h);
   return buf;
+}
+
+/// The content hash in a shard name strata wrote ("group1-shard1of2.0a1b2c3d.bin" -> "0a1b2c3d"),
+/// or "" for a name without one (TF.js's own "group1-shard1of1.bin").
+std::string content_tag(const std::string& path) {
+  const std::string name = last_component(path);
+  if (name.rfind("group", 0) != 0 || !ends_with(name, ".bin") || name.size() < 14) return "";
+  const std::string stem = name.substr(0, name.size() - 4);
+  const std::size_t dot = stem.find_last_of('.');
+  if (dot == std::string::npos || stem.size() - dot - 1 != 8 || stem.find("-shard") == std::string::npos) return "";
+  const std::string tag = stem.substr(dot + 1);
+  for (char c : tag)
+    if (!std::isxdigit(static_cast<unsigned char>(c)) || std::isupper(static_cast<unsigned char>(c))) return "";
+  return tag;
 }
 
 /// A manifest path must name a file inside the model's folder.
@@ -262,13 +280,21 @@ std::map<std::string, Tensor> read_tfjs_weights(const Config& manifest, const Fi
     if (!group.is_object() || !group.contains("paths") || !group.contains("weights") || !group.at("paths").is_list() ||
         !group.at("weights").is_list())
       detail::raise<IOError>("'{}': a weightsManifest group lacks 'paths' or 'weights'", what);
-    std::string data;
+    std::string data, tag;
+    bool tagged = true;
     for (const Config& p : group.at("paths").items()) {
       if (!p.is_string()) detail::raise<IOError>("'{}': a weight file path is not a string", what);
       check_manifest_path(p.as_string(), what);
+      const std::string t = content_tag(p.as_string());
+      tagged = tagged && !t.empty() && (tag.empty() || t == tag);
+      tag = t;
       data += read(p.as_string());
       if (data.size() > kMaxFileBytes) detail::raise<IOError>("'{}': the weight files are absurdly large", what);
     }
+    if (tagged && hex8(data) != tag)
+      detail::raise<IOError>("'{}': the weight files' content does not match the hash {} in their names (corrupt or "
+                             "changed since they were saved)",
+                             what, tag);
     std::size_t offset = 0;
     for (const Config& w : group.at("weights").items()) {
       if (!w.is_object() || !w.contains("name") || !w.contains("shape") || !w.at("name").is_string() ||
@@ -315,7 +341,19 @@ std::shared_ptr<Model> tfjs_model(const std::string& json_text, const FileReader
 
 FileReader folder_reader(const std::string& json_path) {
   const std::string dir = parent_of(json_path);
-  return [dir](const std::string& p) { return read_bounded(dir + "/" + p); };
+  return [dir, json_path](const std::string& p) {
+    // Links are resolved before the check: a shard that is a link to a file elsewhere (or to
+    // /dev/zero) is refused like a path with "..".
+    char base[PATH_MAX], file[PATH_MAX];
+    if (!::realpath(dir.c_str(), base)) detail::raise<IOError>("'{}': cannot resolve the model's folder", json_path);
+    const std::string path = dir + "/" + p;
+    if (!::realpath(path.c_str(), file))
+      detail::raise<IOError>("cannot open '{}': {}", path, std::strerror(errno));
+    const std::string b(base), f(file);
+    if (f.compare(0, b.size(), b) != 0 || f.size() <= b.size() || f[b.size()] != '/')
+      detail::raise<IOError>("'{}': the weight file '{}' is a link to '{}', outside the model's folder", json_path, p, f);
+    return read_bounded(f);
+  };
 }
 
 std::shared_ptr<Model> load_tfjs(const std::string& json_path) {

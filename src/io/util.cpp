@@ -69,9 +69,8 @@ std::string last_component(const std::string& name) {
 }
 
 std::string read_bounded(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) > kMaxFileBytes)
-    detail::raise<IOError>("'{}': {} bytes is more than a model file may hold", path, st.st_size);
+  const std::uint64_t n = detail::file_size(path);
+  if (n > kMaxFileBytes) detail::raise<IOError>("'{}': {} bytes is more than a model file may hold", path, n);
   return detail::read_file(path);
 }
 
