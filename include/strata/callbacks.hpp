@@ -90,6 +90,7 @@ class EarlyStopping : public Callback {
   int wait_ = 0, stopped_epoch_ = -1, best_epoch_ = -1;
   double best_ = 0;
   bool has_best_ = false;
+  bool warned_ = false;  // about a monitored value the logs do not hold
   std::vector<Tensor> best_weights_;
   bool improved(double value) const;
 };
@@ -190,6 +191,7 @@ class ModelCheckpoint : public Callback {
   bool save_best_only_, save_weights_only_;
   bool has_best_ = false;
   double best_ = 0;
+  bool warned_ = false;  // about a monitored value the logs do not hold
 };
 
 /// Resumes interrupted training, as Keras's BackupAndRestore does: at the end of every epoch it

@@ -25,7 +25,7 @@ struct Dataset::State {
   std::int64_t count() const {
     const std::int64_t n = examples();
     if (batch_size == 0) return n;
-    return drop_remainder ? n / batch_size : (n + batch_size - 1) / batch_size;
+    return n / batch_size + (!drop_remainder && n % batch_size != 0);  // no overflow for any batch_size
   }
 };
 
@@ -168,7 +168,7 @@ Dataset::Batch Dataset::Iterator::operator*() const {
     b = gather_rows(s, pass_->order, index_, index_ + 1, false);
   } else {
     const std::int64_t begin = index_ * s.batch_size;
-    const std::int64_t end = std::min(begin + s.batch_size, s.examples());
+    const std::int64_t end = begin + std::min(s.batch_size, s.examples() - begin);
     b = gather_rows(s, pass_->order, begin, end, true);
   }
   for (const auto& fn : s.maps) b = fn(b);

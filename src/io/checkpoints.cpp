@@ -55,7 +55,11 @@ std::string ModelCheckpoint::path_for(int epoch, const Logs& logs) const {
 
 void ModelCheckpoint::on_epoch_end(int epoch, Logs& logs) {
   if (save_best_only_) {
-    if (!logs.contains(monitor_)) return;  // Keras warns and skips
+    if (!logs.contains(monitor_)) {  // Keras warns and skips
+      if (!warned_) detail_monitor::warn_missing_monitor("ModelCheckpoint", monitor_, logs);
+      warned_ = true;
+      return;
+    }
     const double v = logs.get(monitor_);
     const bool better = !has_best_ || (maximize(monitor_, mode_) ? v > best_ : v < best_);
     if (!better) return;

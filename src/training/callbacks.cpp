@@ -21,6 +21,7 @@
 namespace strata::callbacks {
 
 using detail_monitor::maximize;
+using detail_monitor::warn_missing_monitor;
 
 namespace {
 double now() {
@@ -163,7 +164,12 @@ void EarlyStopping::on_train_begin(Logs&) {
 }
 
 void EarlyStopping::on_epoch_end(int epoch, Logs& logs) {
-  if (!logs.contains(monitor_) || epoch < start_from_epoch) return;
+  if (!logs.contains(monitor_)) {
+    if (!warned_) warn_missing_monitor("EarlyStopping", monitor_, logs);  // once, as Python shows a warning
+    warned_ = true;
+    return;
+  }
+  if (epoch < start_from_epoch) return;
   const double current = logs.get(monitor_);
   if (restore_best_weights && best_weights_.empty()) best_weights_ = model()->get_weights();
   ++wait_;

@@ -79,10 +79,16 @@ void Model::compile_impl(OptimizerArg optimizer, LossArg loss, std::vector<std::
                          std::vector<double> loss_weights) {
   auto c = std::make_shared<CompiledState>();
   c->optimizer = optimizer.get();
-  if (!c->optimizer) throw ValueError("Model::compile: no optimizer");
+  if (!c->optimizer) detail::raise<ValueError>("Model '{}': compile: the optimizer is null", name());
   const std::size_t n_out = graph_ ? outputs_.size() : 1;
   const auto& l = loss.get();
   if (l.empty()) throw ValueError("Model::compile: no loss");
+  for (std::size_t k = 0; k < l.size(); ++k)
+    if (!l[k]) detail::raise<ValueError>("Model '{}': compile: loss {} is null", name(), k);
+  for (const auto& per_output : metric_specs)
+    for (const auto& m : per_output)
+      if (!m.get() && m.name().empty())
+        detail::raise<ValueError>("Model '{}': compile: a metric is null (give a name or a metric object)", name());
   if (l.size() == 1) {
     c->losses.assign(n_out, l[0]);
   } else if (l.size() == n_out) {

@@ -82,6 +82,10 @@ void check_fit_options(const Model& m, const std::vector<Tensor>& x, const std::
   }
   if (o.batch_size <= 0) detail::raise<ValueError>("fit: batch_size must be positive, got {}", o.batch_size);
   if (o.epochs < 0) detail::raise<ValueError>("fit: epochs must be non-negative, got {}", o.epochs);
+  if (o.steps_per_epoch && *o.steps_per_epoch <= 0)
+    detail::raise<ValueError>("fit: steps_per_epoch must be positive, got {}", *o.steps_per_epoch);
+  for (std::size_t i = 0; i < o.callbacks.size(); ++i)
+    if (!o.callbacks[i]) detail::raise<ValueError>("fit: callbacks[{}] is null", i);
   if (!(o.validation_split >= 0 && o.validation_split < 1))
     detail::raise<ValueError>("fit: validation_split must be in [0, 1), got {}", o.validation_split);
 }
@@ -98,7 +102,10 @@ struct FitData {
 FitData split_validation(const Model& m, const std::vector<Tensor>& x, const std::vector<Tensor>& y,
                          const FitOptions& o) {
   const std::int64_t n = examples_of(m, x, y);
+  if (n == 0) detail::raise<ValueError>("Model '{}': fit was given no examples (inputs {})", m.name(), x[0].shape());
   FitData d{x, y, example_weights(o, y, n), o.validation_x, o.validation_y};
+  if (!d.val_x.empty() && examples_of(m, d.val_x, d.val_y) == 0)
+    detail::raise<ValueError>("Model '{}': the validation data has no examples", m.name());
   if (o.validation_split > 0) {
     const auto split_at = static_cast<std::int64_t>(static_cast<double>(n) * (1.0 - o.validation_split));
     if (split_at <= 0 || split_at >= n)
@@ -212,7 +219,7 @@ Logs Model::test_step(const std::vector<Tensor>& x, const std::vector<Tensor>& y
 
 Logs Model::train_on_batch(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight,
                            bool reset) {
-  examples_of(*this, x, y);
+  if (examples_of(*this, x, y) == 0) detail::raise<ValueError>("Model '{}': train_on_batch was given an empty batch", name());
   if (reset) reset_metrics();
   detail::ScopedFlushDenormals ftz;
   return train_step(x, y, sample_weight);
@@ -220,7 +227,7 @@ Logs Model::train_on_batch(const std::vector<Tensor>& x, const std::vector<Tenso
 
 Logs Model::test_on_batch(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight,
                           bool reset) {
-  examples_of(*this, x, y);
+  if (examples_of(*this, x, y) == 0) detail::raise<ValueError>("Model '{}': test_on_batch was given an empty batch", name());
   if (reset) reset_metrics();
   detail::ScopedFlushDenormals ftz;
   return test_step(x, y, sample_weight);
@@ -273,8 +280,11 @@ Logs Model::evaluate(const std::vector<Tensor>& x, const std::vector<Tensor>& y,
   }
   if (o.batch_size <= 0) detail::raise<ValueError>("evaluate: batch_size must be positive, got {}", o.batch_size);
   const std::int64_t n = examples_of(*this, x, y);
+  if (n == 0) detail::raise<ValueError>("Model '{}': evaluate was given no examples", name());
   if (o.sample_weight.defined() && (o.sample_weight.rank() != 1 || o.sample_weight.dim(0) != n))
     detail::raise<ShapeError>("evaluate: sample_weight must be [{}], got {}", n, o.sample_weight.shape());
+  for (std::size_t i = 0; i < o.callbacks.size(); ++i)
+    if (!o.callbacks[i]) detail::raise<ValueError>("evaluate: callbacks[{}] is null", i);
   reset_metrics();
   CallbackList cbs;
   cbs.list = o.callbacks;
@@ -315,6 +325,7 @@ std::vector<Tensor> Model::predict_all(const std::vector<Tensor>& x, std::int64_
   NoGradGuard no_grad;
   detail::ScopedFlushDenormals ftz;
   std::vector<std::vector<Tensor>> parts;
+  if (n == 0) return apply(x, false);  // [0, ...] outputs, as Keras's predict of no rows
   for (std::int64_t b = 0; b < n; b += batch_size) {
     std::vector<Tensor> o = apply(rows(x, b, std::min(n, b + batch_size)), false);
     if (parts.empty()) parts.resize(o.size());

@@ -55,7 +55,7 @@ class Logs {
 /// An optimizer: a Keras name ("adam"), a shared_ptr, or a temporary (moved in).
 class OptimizerArg {
  public:
-  OptimizerArg(const char* name) : ptr_(optimizers::get(name)) {}         // NOLINT
+  OptimizerArg(const char* name) : ptr_(name ? optimizers::get(name) : nullptr) {}  // NOLINT
   OptimizerArg(const std::string& name) : ptr_(optimizers::get(name)) {}  // NOLINT
   template <class O>
   OptimizerArg(std::shared_ptr<O> o) : ptr_(std::move(o)) {}  // NOLINT
@@ -71,7 +71,7 @@ class OptimizerArg {
 /// A loss (name, shared_ptr or temporary), or a list with one loss per model output.
 class LossArg {
  public:
-  LossArg(const char* name) : losses_{losses::get(name)} {}         // NOLINT
+  LossArg(const char* name) : losses_{name ? losses::get(name) : nullptr} {}  // NOLINT
   LossArg(const std::string& name) : losses_{losses::get(name)} {}  // NOLINT
   template <class L>
   LossArg(std::shared_ptr<L> l) : losses_{std::move(l)} {}  // NOLINT
@@ -90,7 +90,7 @@ class LossArg {
 /// A metric: a Keras name ("accuracy", "auc", ...), a shared_ptr, or a temporary.
 class MetricArg {
  public:
-  MetricArg(const char* name) : name_(name) {}         // NOLINT
+  MetricArg(const char* name) : name_(name ? name : "") {}  // NOLINT
   MetricArg(const std::string& name) : name_(name) {}  // NOLINT
   template <class M>
   MetricArg(std::shared_ptr<M> m) : ptr_(std::move(m)) {}  // NOLINT
