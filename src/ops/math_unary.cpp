@@ -41,11 +41,11 @@ struct Abs {  // d|x| = sign(x) dx
   template <class T> static T scalar(T v, T) { return v < T(0) ? -v : v; }
   static Tensor grad(const Tensor& g, const Tensor& x, const Tensor&, double) { return mul(g, sign(x)); }
 };
-struct Sign {  // piecewise constant: no gradient
+struct Sign {  // piecewise constant: no gradient; sign(NaN) is NaN, as in NumPy and TensorFlow
   static constexpr const char* name = "sign";
   static constexpr bool int_ok = true;
   static constexpr bool differentiable = false;
-  template <class T> static T scalar(T v, T) { return T((v > T(0)) - (v < T(0))); }
+  template <class T> static T scalar(T v, T) { return v != v ? v : T((v > T(0)) - (v < T(0))); }
 };
 struct Square {  // d(x^2) = 2x dx
   static constexpr const char* name = "square";
@@ -137,7 +137,7 @@ struct Relu {  // d relu(x) = [x > 0] dx, as one fused op on the output's mask
   static constexpr const char* name = "relu";
   static constexpr bool int_ok = true;
   static constexpr Save save = Save::y;
-  template <class T> static T scalar(T v, T) { return v > T(0) ? v : T(0); }
+  template <class T> static T scalar(T v, T) { return v < T(0) ? T(0) : v; }  // relu(NaN) is NaN
   static Tensor grad(const Tensor& g, const Tensor&, const Tensor& y, double) { return relu_grad(g, y); }
 };
 struct Softplus {  // d softplus(x) = sigmoid(x) dx
@@ -153,9 +153,8 @@ struct Elu {  // d elu(x) = dx for x > 0, (elu(x) + alpha) dx otherwise
   static constexpr const char* name = "elu";
   static constexpr bool int_ok = false;
   static constexpr Save save = Save::both;
-  template <class B> static B simd(B v, B alpha) {
-    const B zero(Scalar<B>(0));
-    return xsimd::select(v > zero, v, alpha * xsimd::expm1(xsimd::min(v, zero)));
+  template <class B> static B simd(B v, B alpha) {  // elu(NaN) is NaN: only v <= 0 takes the exponential
+    return xsimd::select(v <= B(Scalar<B>(0)), alpha * xsimd::expm1(v), v);
   }
   static Tensor grad(const Tensor& g, const Tensor& x, const Tensor& y, double alpha) {
     return where(greater(x, 0.0), g, mul(g, add(y, alpha)));
