@@ -148,6 +148,8 @@ CsvData load_csv(const std::string& path, bool header, char delimiter, DType dty
   if (!f) detail::raise<IOError>("cannot open '{}': {}", path, std::strerror(errno));
   CsvData out;
   std::vector<double> values;
+  std::vector<std::int64_t> ints;  // an int64 table keeps every digit (a double holds 53 bits)
+  const bool integer = dtype == DType::int64;
   std::string line;
   std::size_t cols = 0, rows = 0, lineno = 0;
   auto split = [&](const std::string& l) {
@@ -180,6 +182,16 @@ CsvData load_csv(const std::string& path, bool header, char delimiter, DType dty
       const std::string& s = fields[c];
       char* end = nullptr;
       errno = 0;
+      if (integer) {
+        const long long v = std::strtoll(s.c_str(), &end, 10);
+        if (s.empty() || end == s.c_str() || *end != '\0')
+          detail::raise<IOError>("'{}' line {} column {}: '{}' is not an integer (the table is read as int64)", path,
+                                 lineno, c + 1, s);
+        if (errno == ERANGE)
+          detail::raise<IOError>("'{}' line {} column {}: {} does not fit int64", path, lineno, c + 1, s);
+        ints.push_back(v);
+        continue;
+      }
       const double v = std::strtod(s.c_str(), &end);
       if (s.empty() || end == s.c_str() || *end != '\0')
         detail::raise<IOError>("'{}' line {} column {}: '{}' is not a number", path, lineno, c + 1, s);
@@ -187,7 +199,13 @@ CsvData load_csv(const std::string& path, bool header, char delimiter, DType dty
     }
     ++rows;
   }
-  out.values = Tensor::from_vector(values, {static_cast<std::int64_t>(rows), static_cast<std::int64_t>(cols)}, dtype);
+  const Shape shape{static_cast<std::int64_t>(rows), static_cast<std::int64_t>(cols)};
+  if (integer) {
+    out.values = detail::make_tensor(shape, DType::int64);
+    std::copy(ints.begin(), ints.end(), detail::mut_ptr<std::int64_t>(out.values));
+  } else {
+    out.values = Tensor::from_vector(values, shape, dtype);
+  }
   return out;
 }
 

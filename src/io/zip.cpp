@@ -77,6 +77,8 @@ std::vector<ZipEntry> zip_read(std::string_view bytes, const std::string& what) 
 }
 
 std::string zip_write(const std::vector<ZipEntry>& entries, bool compressed, const std::string& what) {
+  // libzip writes nothing for an archive without entries; the empty archive is its end record
+  if (entries.empty()) return std::string("PK\x05\x06", 4) + std::string(18, '\0');
   zip_error_t err;
   zip_error_init(&err);
   zip_source_t* buf = zip_source_buffer_create(nullptr, 0, 0, &err);

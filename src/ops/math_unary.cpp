@@ -1,6 +1,7 @@
 // Unary elementwise ops and activations. Transcendental kernels run through xsimd; every
 // backward is written with public ops, so it is differentiable again.
 #include <cmath>
+#include <limits>
 
 #include "detail/dispatch.hpp"
 #include "detail/simd.hpp"
@@ -345,7 +346,19 @@ Tensor cast(const Tensor& x, DType dtype) {
       using T = decltype(to_tag);
       const F* px = detail::ptr<F>(x);
       T* py = detail::mut_ptr<T>(y);
-      for (std::int64_t i = 0, i_end = x.size(); i < i_end; ++i) py[i] = static_cast<T>(px[i]);
+      if constexpr (std::is_floating_point_v<F> && std::is_integral_v<T>) {
+        // NaN, +-Inf and values beyond int64 have no integer (C++ leaves the conversion undefined,
+        // NumPy gives an unspecified value with a warning): refused, naming the first one.
+        constexpr F lo = static_cast<F>(std::numeric_limits<T>::min()), hi = -lo;  // -2^63 and 2^63
+        for (std::int64_t i = 0, i_end = x.size(); i < i_end; ++i) {
+          if (!(px[i] >= lo && px[i] < hi))
+            detail::raise<ValueError>("cast: element {} of {} is {}, which has no int64 value", i, x.shape(),
+                                      static_cast<double>(px[i]));
+          py[i] = static_cast<T>(px[i]);
+        }
+      } else {
+        for (std::int64_t i = 0, i_end = x.size(); i < i_end; ++i) py[i] = static_cast<T>(px[i]);
+      }
     });
   });
   if (is_floating(dtype) && is_floating(x.dtype()) && autograd::should_record({&x})) {

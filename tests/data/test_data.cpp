@@ -133,3 +133,17 @@ TEST_CASE("Fashion-MNIST from Debian's package", "[data][fashion]") {
   CHECK(data::fashion_mnist_class_names()[9] == "Ankle boot");
   CHECK_THROWS_WITH(data::load_fashion_mnist("/nonexistent"), Catch::Contains("/nonexistent"));
 }
+
+TEST_CASE("int64 CSV tables keep every digit and refuse what is no int64", "[data][csv][errors]") {
+  write_bytes(temp_path("i.csv"), "9007199254740993,-9223372036854775808\n1,2\n");
+  const Tensor t = data::load_csv(temp_path("i.csv"), false, ',', DType::int64).values;
+  const auto v = t.to_vector<std::int64_t>();
+  CHECK(v[0] == 9007199254740993LL);  // 2^53 + 1: a double would round it
+  CHECK(v[1] == std::numeric_limits<std::int64_t>::min());
+  write_bytes(temp_path("frac.csv"), "1,1.5\n");
+  CHECK_THROWS_WITH(data::load_csv(temp_path("frac.csv"), false, ',', DType::int64),
+                    Catch::Contains("'1.5' is not an integer"));
+  write_bytes(temp_path("big.csv"), "9223372036854775808\n");
+  CHECK_THROWS_WITH(data::load_csv(temp_path("big.csv"), false, ',', DType::int64),
+                    Catch::Contains("does not fit int64"));
+}

@@ -150,3 +150,12 @@ TEST_CASE("malformed npy and npz input throws IOError naming the file and the pr
   CHECK_THROWS(io::save_npy(temp_path("keep.npy"), Tensor()));
   CHECK(slurp(temp_path("keep.npy")) == good);
 }
+
+TEST_CASE("an .npz without arrays round-trips, as numpy.savez of nothing does", "[io][npy]") {
+  const std::string path = temp_path("nothing.npz");
+  io::save_npz(path, {});
+  CHECK(io::load_npz(path).empty());
+  const auto [rc, out] = run_command("/usr/bin/python3 -c \"import numpy as np; print(len(np.load('" + path + "').files))\"");
+  CHECK(rc == 0);
+  CHECK(out == "0\n");
+}

@@ -93,3 +93,15 @@ TEST_CASE("one NaN propagates through pooling, softmax and reductions", "[nn][no
   CHECK(std::isnan(values(mean(row))[0]));
   CHECK(values(max(Tensor::from_vector({1.0, kInf, 2.0}, {3})))[0] == kInf);
 }
+
+TEST_CASE("cast to int64 refuses NaN, infinities and values beyond int64", "[math][nonfinite][errors]") {
+  for (double bad : {kNan, kInf, -kInf, 9.3e18, -9.3e18}) {
+    INFO(bad);
+    CHECK_THROWS_AS(cast(Tensor::from_vector({1.0, bad}, {2}, DType::float64), DType::int64), ValueError);
+  }
+  CHECK_THROWS_WITH(cast(Tensor::from_vector({1.0, kNan}, {2}), DType::int64),
+                    Catch::Contains("element 1") && Catch::Contains("nan"));
+  // what does fit: truncation toward zero, and the extremes of int64 that a double holds
+  CHECK(cast(Tensor::from_vector({-2.7, 2.7, -9.2e18}, {3}, DType::float64), DType::int64).to_vector<std::int64_t>() ==
+        std::vector<std::int64_t>{-2, 2, -9200000000000000000LL});
+}
