@@ -187,3 +187,13 @@ TEST_CASE("a tensor larger than the limit throws instead of exhausting memory", 
   CHECK_THROWS_AS(set_max_tensor_bytes(0), ValueError);
   CHECK(max_tensor_bytes() == saved);
 }
+
+TEST_CASE("an out-of-range DType value is a DTypeError, not a crash", "[tensor][errors]") {
+  const auto bad = static_cast<DType>(99);
+  CHECK_THROWS_AS(Tensor::zeros({2, 3}, bad), DTypeError);
+  CHECK_THROWS_WITH(Tensor::ones({2}, bad), Catch::Contains("invalid dtype value 99"));
+  CHECK_THROWS_AS(Tensor::from_vector({1, 2}, {2}, bad), DTypeError);
+  CHECK_THROWS_AS(cast(Tensor::ones({2}), bad), DTypeError);
+  CHECK_THROWS_AS(dtype_size(bad), DTypeError);
+  CHECK(std::string(dtype_name(bad)) == "invalid");
+}

@@ -1,5 +1,7 @@
 #include "strata/dtype.hpp"
 
+#include <string>
+
 #include "strata/error.hpp"
 
 namespace strata {
@@ -24,7 +26,10 @@ std::size_t dtype_size(DType dtype) {
     case DType::int64:
       return 8;
   }
-  return 0;
+  // An out-of-range enum value (a cast integer, uninitialised memory): refused before anything
+  // divides by its size.
+  throw DTypeError("invalid dtype value " + std::to_string(static_cast<int>(dtype)) +
+                   " (float32, float64 and int64 are the dtypes)");
 }
 
 DType dtype_from_name(const std::string& name) {

@@ -2,6 +2,7 @@
 // Runtime dtype -> compile-time element type:
 //   dispatch(x.dtype(), [&](auto tag) { using T = decltype(tag); ... });
 #include <cstdint>
+#include <string>
 
 #include "detail/errors.hpp"
 #include "strata/dtype.hpp"
@@ -18,7 +19,7 @@ decltype(auto) dispatch(DType dtype, F&& f) {
     case DType::int64:
       return f(std::int64_t{});
   }
-  throw ValueError("invalid dtype");
+  throw DTypeError("invalid dtype value " + std::to_string(static_cast<int>(dtype)));
 }
 
 /// Float dtypes only; int64 throws DTypeError naming `op`.

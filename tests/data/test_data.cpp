@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <fstream>
+#include <limits>
 #include <set>
 
 #include "support/helpers.hpp"
