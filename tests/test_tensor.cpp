@@ -197,3 +197,13 @@ TEST_CASE("an out-of-range DType value is a DTypeError, not a crash", "[tensor][
   CHECK_THROWS_AS(dtype_size(bad), DTypeError);
   CHECK(std::string(dtype_name(bad)) == "invalid");
 }
+
+TEST_CASE("literal vectors of repeated values reach the tensor intact", "[tensor]") {
+  // GCC 12 with -march=native miscompiled this initializer (1, 1, 1, 1) until meson.build turned
+  // off its SLP vectorizer for that compiler.
+  const std::vector<double> v{1, 1, 0, 0};
+  CHECK(v == std::vector<double>({1.0, 1.0, 0.0, 0.0}));
+  CHECK((v[2] == 0.0 && v[3] == 0.0));
+  CHECK(Tensor::from_vector({1, 1, 0, 0}, {2, 2}).to_vector<double>()[3] == 0.0);
+  CHECK(Tensor::from_vector({0, 0, 1, 1, 0, 0, 1, 1}, {8}).to_vector<double>()[5] == 0.0);
+}

@@ -36,7 +36,8 @@ class Mean : public Metric {
   explicit Mean(std::string name = "mean") : Metric(std::move(name)) {}
   void update_state(const Tensor& values, const Tensor& sample_weight = Tensor());
   void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) override;
-  double result() const override { return count_ > 0 ? total_ / count_ : 0.0; }
+  /// total / count, 0 when count is 0 (Keras's divide_no_nan: negative weights divide too).
+  double result() const override { return count_ != 0 ? total_ / count_ : 0.0; }
   void reset_state() override { total_ = count_ = 0; }
 
  protected:
@@ -117,14 +118,18 @@ class Recall : public Metric {
 /// computes it: confusion counts at num_thresholds evenly spaced thresholds, trapezoidal sum.
 class AUC : public Metric {
  public:
-  explicit AUC(std::string name = "auc", int num_thresholds = 200, std::string curve = "ROC");
+  /// summation_method: "interpolation" (Keras's default: the trapezoid for ROC, Davis and
+  /// Goadrich's interpolation for PR), "minoring" or "majoring" (the lower or upper Riemann sum).
+  explicit AUC(std::string name = "auc", int num_thresholds = 200, std::string curve = "ROC",
+               std::string summation_method = "interpolation");
   void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
   double result() const override;
   void reset_state() override;
 
  private:
   std::vector<double> thresholds_, tp_, fp_, tn_, fn_;
-  std::string curve_;
+  std::string curve_, summation_;
+  double interpolated_pr() const;
 };
 
 /// By Keras name: "accuracy", "sparse_categorical_accuracy", "mse", "auc", "precision", ...

@@ -176,6 +176,16 @@ CallbackList fit_callbacks(Model& m, const FitOptions& o, std::int64_t steps,
   return cbs;
 }
 
+/// Keras builds a model before its first step: a model without an input shape (a Sequential
+/// made without one, a subclassed model) is built here by an inference-mode call on the first
+/// example, which draws nothing but the weights' initial values (no dropout, no statistics).
+/// Otherwise the first step's gradients would reach no weight while the optimizer still counted it.
+void build_from_data(Model& m, const std::vector<Tensor>& x) {
+  if (m.built() || x.empty() || x[0].rank() == 0 || x[0].dim(0) == 0) return;
+  NoGradGuard no_grad;
+  m.apply(rows(x, 0, 1), /*training=*/false);
+}
+
 /// One epoch of train_step over the batches, with the batch and epoch-begin callbacks; returns the
 /// epoch's metrics.
 Logs fit_epoch(Model& m, int epoch, const EpochBatches& batches, CallbackList& cbs) {
@@ -201,6 +211,7 @@ Logs fit_epoch(Model& m, int epoch, const EpochBatches& batches, CallbackList& c
 
 Logs Model::train_step(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight) {
   CompiledState& c = compiled_state();
+  build_from_data(*this, x);  // the weights must exist before the step collects them
   const std::vector<Variable> params = trainable_weights();
   GradientTape tape;
   const std::vector<Tensor> y_pred = apply(x, /*training=*/true);
@@ -241,6 +252,7 @@ callbacks::History Model::fit(const std::vector<Tensor>& x, const std::vector<Te
   compiled_state();
   detail::ScopedFlushDenormals ftz;  // as TensorFlow runs its kernels
   check_fit_options(*this, x, y, o);
+  if (examples_of(*this, x, y) > 0) build_from_data(*this, x);  // before the shuffle draws its seed
   const FitData data = split_validation(*this, x, y, o);
   const EpochBatches batches(data, o);
   auto history = std::make_shared<callbacks::History>();

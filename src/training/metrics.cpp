@@ -1,6 +1,7 @@
 #include "strata/metrics.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "detail/errors.hpp"
@@ -52,11 +53,27 @@ Accuracy::Accuracy(std::string name)
         return cast(equal(cast(t, p.dtype()), p), DType::float64);
       }) {}
 
+namespace {
+/// Keras's squeeze_or_expand_to_same_rank: ranks that differ by one, where the larger ends in 1,
+/// meet by expanding a rank-1 tensor or squeezing that 1.
+std::pair<Tensor, Tensor> same_rank(Tensor a, Tensor b) {
+  if (a.rank() == b.rank() + 1 && a.dim(-1) == 1) {
+    if (b.rank() == 1) b = expand_dims(b, -1);
+    else a = squeeze(a, {-1});
+  } else if (b.rank() == a.rank() + 1 && b.dim(-1) == 1) {
+    if (a.rank() == 1) a = expand_dims(a, -1);
+    else b = squeeze(b, {-1});
+  }
+  return {a, b};
+}
+}  // namespace
+
+// Keras 3: one value per element, after bringing labels and predictions to one rank (labels [N]
+// against predictions [N, 1] compare element by element, not as an [N, N] broadcast).
 BinaryAccuracy::BinaryAccuracy(std::string name, double threshold)
     : MeanMetricWrapper(std::move(name), [threshold](const Tensor& t, const Tensor& p) {
-        const Tensor pred = cast(greater(p, threshold), DType::float64);
-        const Tensor tt = cast(t, DType::float64);
-        return mean(cast(equal(pred, tt), DType::float64), -1);
+        const auto [tt, pp] = same_rank(cast(t, DType::float64), cast(p, DType::float64));
+        return cast(equal(cast(greater(pp, threshold), DType::float64), tt), DType::float64);
       }) {}
 
 CategoricalAccuracy::CategoricalAccuracy(std::string name)
@@ -130,9 +147,12 @@ void Recall::update_state(const Tensor& y_true, const Tensor& y_pred, const Tens
 
 // ---- AUC -------------------------------------------------------------------------------------------------------
 
-AUC::AUC(std::string name, int num_thresholds, std::string curve) : Metric(std::move(name)), curve_(std::move(curve)) {
+AUC::AUC(std::string name, int num_thresholds, std::string curve, std::string summation_method)
+    : Metric(std::move(name)), curve_(std::move(curve)), summation_(std::move(summation_method)) {
   if (num_thresholds < 2) detail::raise<ValueError>("AUC: num_thresholds must be > 1, got {}", num_thresholds);
   if (curve_ != "ROC" && curve_ != "PR") detail::raise<ValueError>("AUC: curve must be ROC or PR, got '{}'", curve_);
+  if (summation_ != "interpolation" && summation_ != "minoring" && summation_ != "majoring")
+    detail::raise<ValueError>("AUC: summation_method must be interpolation, minoring or majoring, got '{}'", summation_);
   // Keras: thresholds in (0, 1) evenly spaced, plus -epsilon and 1 + epsilon at the ends.
   const double eps = 1e-7;
   thresholds_.push_back(0.0 - eps);
@@ -164,20 +184,48 @@ void AUC::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor&
   }
 }
 
-double AUC::result() const {
+namespace {
+double divide_no_nan(double a, double b) { return b != 0 ? a / b : 0.0; }
+}  // namespace
+
+// Davis and Goadrich (2006): precision interpolated between thresholds as TP = slope * P +
+// intercept, integrated over recall (Keras's interpolate_pr_auc).
+double AUC::interpolated_pr() const {
   double area = 0;
   for (std::size_t k = 0; k + 1 < thresholds_.size(); ++k) {
-    auto rate = [](double a, double b) { return a + b > 0 ? a / (a + b) : 0.0; };
+    const double dtp = tp_[k] - tp_[k + 1];
+    const double pa = tp_[k] + fp_[k], pb = tp_[k + 1] + fp_[k + 1];
+    const double slope = divide_no_nan(dtp, std::max(pa - pb, 0.0));
+    const double intercept = tp_[k + 1] - slope * pb;
+    const double ratio = pa > 0 && pb > 0 ? divide_no_nan(pa, std::max(pb, 0.0)) : 1.0;
+    area += divide_no_nan(slope * (dtp + intercept * std::log(ratio)), std::max(tp_[k + 1] + fn_[k + 1], 0.0));
+  }
+  return area;
+}
+
+double AUC::result() const {
+  if (curve_ == "PR" && summation_ == "interpolation") return interpolated_pr();
+  // A Riemann sum over the curve's points: ROC plots recall against the false-positive rate, PR
+  // precision against recall (Keras's rates, 0 where undefined).
+  double area = 0;
+  for (std::size_t k = 0; k + 1 < thresholds_.size(); ++k) {
+    const double recall0 = divide_no_nan(tp_[k], tp_[k] + fn_[k]), recall1 = divide_no_nan(tp_[k + 1], tp_[k + 1] + fn_[k + 1]);
+    double x0, x1, y0, y1;
     if (curve_ == "ROC") {
-      const double tpr0 = rate(tp_[k], fn_[k]), tpr1 = rate(tp_[k + 1], fn_[k + 1]);
-      const double fpr0 = rate(fp_[k], tn_[k]), fpr1 = rate(fp_[k + 1], tn_[k + 1]);
-      area += (fpr0 - fpr1) * (tpr0 + tpr1) / 2;
+      x0 = divide_no_nan(fp_[k], fp_[k] + tn_[k]);
+      x1 = divide_no_nan(fp_[k + 1], fp_[k + 1] + tn_[k + 1]);
+      y0 = recall0;
+      y1 = recall1;
     } else {
-      const double r0 = rate(tp_[k], fn_[k]), r1 = rate(tp_[k + 1], fn_[k + 1]);
-      const double p0 = tp_[k] + fp_[k] > 0 ? tp_[k] / (tp_[k] + fp_[k]) : 1.0;
-      const double p1 = tp_[k + 1] + fp_[k + 1] > 0 ? tp_[k + 1] / (tp_[k + 1] + fp_[k + 1]) : 1.0;
-      area += (r0 - r1) * (p0 + p1) / 2;
+      x0 = recall0;
+      x1 = recall1;
+      y0 = divide_no_nan(tp_[k], tp_[k] + fp_[k]);
+      y1 = divide_no_nan(tp_[k + 1], tp_[k + 1] + fp_[k + 1]);
     }
+    const double height = summation_ == "interpolation" ? (y0 + y1) / 2
+                          : summation_ == "minoring"    ? std::min(y0, y1)
+                                                        : std::max(y0, y1);
+    area += (x0 - x1) * height;
   }
   return area;
 }
