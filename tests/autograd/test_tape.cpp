@@ -2,6 +2,7 @@
 #include <thread>
 
 #include "support/helpers.hpp"
+#include "support/pass_op.hpp"
 
 using namespace strata;
 using namespace strata::testing;
@@ -322,20 +323,13 @@ TEST_CASE("BackwardContext::writable_grad hands over the tape's own gradient onl
   // an op whose backward notes whether writable_grad gave it grad() itself, and returns a fresh gradient
   std::vector<bool> handed;
   auto pass = [&](const Tensor& in) {
-    Tensor out;
-    {
-      NoGradGuard kernel;
-      out = mul(in, 1.0);
-    }
-    if (autograd::should_record({&in}))
-      autograd::record("pass", {&in}, {&out}, {}, [&](const autograd::BackwardContext& c) {
-        Tensor w = c.writable_grad();
-        handed.push_back(w.is_same(c.grad()));
-        CHECK(w.shape() == c.grad().shape());
-        CHECK(w.dtype() == c.grad().dtype());
-        return std::vector<Tensor>{mul(c.grad(), 3.0)};
-      });
-    return out;
+    return testing::pass_op(in, [&](const autograd::BackwardContext& c) {
+      Tensor w = c.writable_grad();
+      handed.push_back(w.is_same(c.grad()));
+      CHECK(w.shape() == c.grad().shape());
+      CHECK(w.dtype() == c.grad().dtype());
+      return std::vector<Tensor>{mul(c.grad(), 3.0)};
+    });
   };
   const Tensor x = Tensor::ones({40, 6}), gy = Tensor::full({40, 6}, 2.0);
   {
