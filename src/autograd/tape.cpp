@@ -219,13 +219,23 @@ struct BackwardContext::Impl {
   const OpNode* node;
   std::vector<Tensor> grads;
   std::vector<bool> needs;
+  std::uint64_t handed_over = 0;  // bit k: the tape gives up its gradient of output k (writable_grad)
 };
 }  // namespace autograd
 
-std::vector<Tensor> GradientTape::gradient_impl(const Tensor& target, const std::vector<Tensor>& tensor_sources,
-                                                const std::vector<Variable>& variable_sources,
-                                                const Tensor& output_gradient, UnconnectedGradients unconnected) {
-  TapeState& st = *state_;
+namespace {
+
+using autograd::BackwardContext;
+
+/// The slots of each source (a variable read several times has several) and which slots are sources.
+struct SourceSlots {
+  std::vector<std::vector<std::int32_t>> of;
+  std::vector<bool> is_source;
+};
+
+/// Refuses a second gradient call on a used non-persistent tape, and undefined targets or sources.
+void check_call(const TapeState& st, const Tensor& target, const std::vector<Tensor>& tensor_sources,
+                const std::vector<Variable>& variable_sources) {
   if (st.used)
     throw RuntimeError(
         "GradientTape::gradient: a non-persistent tape computes one gradient only; construct it with "
@@ -234,38 +244,42 @@ std::vector<Tensor> GradientTape::gradient_impl(const Tensor& target, const std:
   for (const auto& s : tensor_sources) detail::check_defined("GradientTape::gradient", s, "a source");
   for (const auto& v : variable_sources)
     if (!v.defined()) throw ValueError("GradientTape::gradient: a source is an undefined Variable");
+}
 
-  Tensor seed;
-  if (output_gradient.defined()) {
-    if (output_gradient.shape() != target.shape())
-      detail::raise<ShapeError>("GradientTape::gradient: output_gradient of shape {} for a target of shape {}",
-                                output_gradient.shape(), target.shape());
-    detail::check_same_dtype("GradientTape::gradient", target, output_gradient);
-    seed = output_gradient;
-  } else {
+/// The gradient the replay starts from: the caller's output_gradient, or ones like the target.
+Tensor seed_gradient(const Tensor& target, const Tensor& output_gradient) {
+  if (!output_gradient.defined()) {
     detail::check_floating("GradientTape::gradient (target)", target);
-    seed = ones_like(target);
+    return ones_like(target);
   }
+  if (output_gradient.shape() != target.shape())
+    detail::raise<ShapeError>("GradientTape::gradient: output_gradient of shape {} for a target of shape {}",
+                              output_gradient.shape(), target.shape());
+  detail::check_same_dtype("GradientTape::gradient", target, output_gradient);
+  return output_gradient;
+}
 
-  RecordingPause pause(&st);  // this tape does not record its own backward; outer tapes do
-  const auto nslots = static_cast<std::size_t>(st.num_slots);
-
-  // Source slots.
-  std::vector<bool> is_source(nslots, false);
-  std::vector<std::vector<std::int32_t>> source_slots(tensor_sources.size() + variable_sources.size());
+/// Tensor sources first, then variable sources, as gradient_impl's result lists them.
+SourceSlots resolve_sources(const TapeState& st, const std::vector<Tensor>& tensor_sources,
+                            const std::vector<Variable>& variable_sources) {
+  SourceSlots src{std::vector<std::vector<std::int32_t>>(tensor_sources.size() + variable_sources.size()),
+                  std::vector<bool>(static_cast<std::size_t>(st.num_slots), false)};
   for (std::size_t i = 0; i < tensor_sources.size(); ++i) {
     const std::int32_t s = st.slot_of.find(tensor_sources[i].id());
-    if (s >= 0) source_slots[i].push_back(s);
+    if (s >= 0) src.of[i].push_back(s);
   }
   for (std::size_t i = 0; i < variable_sources.size(); ++i) {
     const auto* vs = variable_sources[i].state();
     for (const auto& [v, s] : st.variable_slots)
-      if (v == vs) source_slots[tensor_sources.size() + i].push_back(s);
+      if (v == vs) src.of[tensor_sources.size() + i].push_back(s);
   }
-  for (const auto& list : source_slots)
-    for (auto s : list) is_source[static_cast<std::size_t>(s)] = true;
+  for (const auto& list : src.of)
+    for (auto s : list) src.is_source[static_cast<std::size_t>(s)] = true;
+  return src;
+}
 
-  // Forward pass: which slots depend on a source (only those need gradients).
+/// A forward pass over the records: the slots that depend on a source (only those need gradients).
+std::vector<bool> reachable_from_sources(const TapeState& st, const std::vector<bool>& is_source) {
   std::vector<bool> reach = is_source;
   for (const Record& r : st.records) {
     bool any = false;
@@ -273,80 +287,115 @@ std::vector<Tensor> GradientTape::gradient_impl(const Tensor& target, const std:
     if (any)
       for (auto s : r.out_slots) reach[static_cast<std::size_t>(s)] = true;
   }
+  return reach;
+}
 
-  std::vector<Tensor> grads(nslots);
-  const std::int32_t target_slot = st.slot_of.find(target.id());
-  if (target_slot >= 0) grads[static_cast<std::size_t>(target_slot)] = seed;
-
-  for (std::size_t ri = st.records.size(); ri-- > 0;) {
-    Record& r = st.records[ri];
-    if (!r.node) continue;
-    bool has_grad = false;
-    for (auto s : r.out_slots) has_grad = has_grad || grads[static_cast<std::size_t>(s)].defined();
-    autograd::BackwardContext::Impl ctx{r.node.get(), {}, std::vector<bool>(r.in_slots.size(), false)};
-    bool any_needed = false;
-    for (std::size_t k = 0; k < r.in_slots.size(); ++k) {
-      const auto s = r.in_slots[k];
-      ctx.needs[k] = s >= 0 && reach[static_cast<std::size_t>(s)];
-      any_needed = any_needed || ctx.needs[k];
-    }
-    if (has_grad && any_needed) {
-      ctx.grads.reserve(r.out_slots.size());
-      for (std::size_t k = 0; k < r.out_slots.size(); ++k) {
-        const auto s = static_cast<std::size_t>(r.out_slots[k]);
-        Tensor& g = grads[s];
-        // Handed over unless requested (it is freed after this record anyway), so a backward
-        // holding the only reference may write its result into it (detail::is_exclusive).
-        if (!g.defined())
-          ctx.grads.push_back(Tensor::zeros(r.node->outputs[k].shape, r.node->outputs[k].dtype));
-        else if (is_source[s])
-          ctx.grads.push_back(g);
-        else
-          ctx.grads.push_back(std::move(g));
-      }
-      std::vector<Tensor> in_grads = r.node->backward(autograd::BackwardContext(&ctx));
-      if (in_grads.size() != r.in_slots.size())
-        detail::raise<RuntimeError>("backward of '{}' returned {} gradients for {} inputs", r.node->name,
-                                    in_grads.size(), r.in_slots.size());
-      for (std::size_t k = 0; k < r.in_slots.size(); ++k) {
-        if (!ctx.needs[k] || !in_grads[k].defined()) continue;
-        const auto& meta = r.node->inputs[k];
-        if (in_grads[k].shape() != meta.shape || in_grads[k].dtype() != meta.dtype)
-          detail::raise<RuntimeError>(
-              "backward of '{}' returned a gradient of {} {} for input {} of {} {}", r.node->name,
-              in_grads[k].shape(), in_grads[k].dtype(), k, meta.shape, meta.dtype);
-        Tensor& acc = grads[static_cast<std::size_t>(r.in_slots[k])];
-        acc = acc.defined() ? add(acc, in_grads[k]) : std::move(in_grads[k]);
-      }
-    }
-    // Gradients of this record's outputs are complete and used: free them unless requested.
-    for (auto s : r.out_slots)
-      if (!is_source[static_cast<std::size_t>(s)]) grads[static_cast<std::size_t>(s)] = Tensor();
-    if (!st.persistent) r.node.reset();  // releases what was saved for backward
+/// The output gradients record `r`'s backward reads: zeros where none arrived; the tape's own
+/// tensor moved in (and marked handed over, so the backward may overwrite it) unless it is requested.
+void hand_over_output_grads(const Record& r, std::vector<Tensor>& grads, const std::vector<bool>& is_source,
+                            BackwardContext::Impl& ctx) {
+  ctx.grads.reserve(r.out_slots.size());
+  for (std::size_t k = 0; k < r.out_slots.size(); ++k) {
+    const auto s = static_cast<std::size_t>(r.out_slots[k]);
+    Tensor& g = grads[s];
+    if (!is_source[s] && k < 64) ctx.handed_over |= std::uint64_t{1} << k;
+    if (!g.defined())
+      ctx.grads.push_back(Tensor::zeros(r.node->outputs[k].shape, r.node->outputs[k].dtype));
+    else if (is_source[s])
+      ctx.grads.push_back(g);
+    else
+      ctx.grads.push_back(std::move(g));
   }
+}
+
+/// Adds the input gradients a backward returned into their slots, checking shape and dtype.
+void accumulate_input_grads(const Record& r, const BackwardContext::Impl& ctx, std::vector<Tensor>& in_grads,
+                            std::vector<Tensor>& grads) {
+  if (in_grads.size() != r.in_slots.size())
+    detail::raise<RuntimeError>("backward of '{}' returned {} gradients for {} inputs", r.node->name,
+                                in_grads.size(), r.in_slots.size());
+  for (std::size_t k = 0; k < r.in_slots.size(); ++k) {
+    if (!ctx.needs[k] || !in_grads[k].defined()) continue;
+    const auto& meta = r.node->inputs[k];
+    if (in_grads[k].shape() != meta.shape || in_grads[k].dtype() != meta.dtype)
+      detail::raise<RuntimeError>("backward of '{}' returned a gradient of {} {} for input {} of {} {}",
+                                  r.node->name, in_grads[k].shape(), in_grads[k].dtype(), k, meta.shape,
+                                  meta.dtype);
+    Tensor& acc = grads[static_cast<std::size_t>(r.in_slots[k])];
+    acc = acc.defined() ? add(acc, in_grads[k]) : std::move(in_grads[k]);
+  }
+}
+
+/// One record of the reverse replay: runs its backward when an output has a gradient and an
+/// input needs one, then frees its outputs' gradients (unless requested) and, on a
+/// non-persistent tape, what it saved.
+void backward_record(Record& r, bool persistent, const std::vector<bool>& reach, const std::vector<bool>& is_source,
+                     std::vector<Tensor>& grads) {
+  if (!r.node) return;
+  bool has_grad = false;
+  for (auto s : r.out_slots) has_grad = has_grad || grads[static_cast<std::size_t>(s)].defined();
+  BackwardContext::Impl ctx{r.node.get(), {}, std::vector<bool>(r.in_slots.size(), false)};
+  bool any_needed = false;
+  for (std::size_t k = 0; k < r.in_slots.size(); ++k) {
+    const auto s = r.in_slots[k];
+    ctx.needs[k] = s >= 0 && reach[static_cast<std::size_t>(s)];
+    any_needed = any_needed || ctx.needs[k];
+  }
+  if (has_grad && any_needed) {
+    hand_over_output_grads(r, grads, is_source, ctx);
+    std::vector<Tensor> in_grads = r.node->backward(BackwardContext(&ctx));
+    accumulate_input_grads(r, ctx, in_grads, grads);
+  }
+  for (auto s : r.out_slots)
+    if (!is_source[static_cast<std::size_t>(s)]) grads[static_cast<std::size_t>(s)] = Tensor();
+  if (!persistent) r.node.reset();
+}
+
+/// The gradient of source i: the sum over its slots, or for none zeros / undefined / an error
+/// as `unconnected` says.
+Tensor collect_source_grad(std::size_t i, const SourceSlots& src, const std::vector<Tensor>& grads,
+                           const std::vector<Tensor>& tensor_sources, const std::vector<Variable>& variable_sources,
+                           UnconnectedGradients unconnected) {
+  Tensor g;
+  for (auto s : src.of[i]) {
+    const Tensor& gs = grads[static_cast<std::size_t>(s)];
+    if (gs.defined()) g = g.defined() ? add(g, gs) : gs;
+  }
+  if (g.defined()) return g;
+  const bool is_var = i >= tensor_sources.size();
+  const Tensor& value = is_var ? variable_sources[i - tensor_sources.size()].value() : tensor_sources[i];
+  if (unconnected == UnconnectedGradients::error) {
+    if (is_var)
+      detail::raise<ValueError>("GradientTape::gradient: the target does not depend on variable '{}' {}",
+                                variable_sources[i - tensor_sources.size()].name(), value.shape());
+    detail::raise<ValueError>("GradientTape::gradient: the target does not depend on source {} ({} {})", i,
+                              value.shape(), value.dtype());
+  }
+  return unconnected == UnconnectedGradients::zero ? zeros_like(value) : Tensor();
+}
+
+}  // namespace
+
+std::vector<Tensor> GradientTape::gradient_impl(const Tensor& target, const std::vector<Tensor>& tensor_sources,
+                                                const std::vector<Variable>& variable_sources,
+                                                const Tensor& output_gradient, UnconnectedGradients unconnected) {
+  TapeState& st = *state_;
+  check_call(st, target, tensor_sources, variable_sources);
+  Tensor seed = seed_gradient(target, output_gradient);
+  RecordingPause pause(&st);  // this tape does not record its own backward; outer tapes do
+  const SourceSlots src = resolve_sources(st, tensor_sources, variable_sources);
+  const std::vector<bool> reach = reachable_from_sources(st, src.is_source);
+
+  std::vector<Tensor> grads(static_cast<std::size_t>(st.num_slots));
+  const std::int32_t target_slot = st.slot_of.find(target.id());
+  if (target_slot >= 0) grads[static_cast<std::size_t>(target_slot)] = std::move(seed);
+  for (std::size_t ri = st.records.size(); ri-- > 0;)  // the records in reverse: already a topological order
+    backward_record(st.records[ri], st.persistent, reach, src.is_source, grads);
 
   std::vector<Tensor> result;
-  result.reserve(source_slots.size());
-  for (std::size_t i = 0; i < source_slots.size(); ++i) {
-    const bool is_var = i >= tensor_sources.size();
-    const Tensor& src = is_var ? variable_sources[i - tensor_sources.size()].value() : tensor_sources[i];
-    Tensor g;
-    for (auto s : source_slots[i]) {
-      const Tensor& gs = grads[static_cast<std::size_t>(s)];
-      if (gs.defined()) g = g.defined() ? add(g, gs) : gs;
-    }
-    if (!g.defined()) {
-      if (unconnected == UnconnectedGradients::error) {
-        if (is_var)
-          detail::raise<ValueError>("GradientTape::gradient: the target does not depend on variable '{}' {}",
-                                    variable_sources[i - tensor_sources.size()].name(), src.shape());
-        detail::raise<ValueError>("GradientTape::gradient: the target does not depend on source {} ({} {})", i,
-                                  src.shape(), src.dtype());
-      }
-      if (unconnected == UnconnectedGradients::zero) g = zeros_like(src);
-    }
-    result.push_back(std::move(g));
-  }
+  result.reserve(src.of.size());
+  for (std::size_t i = 0; i < src.of.size(); ++i)
+    result.push_back(collect_source_grad(i, src, grads, tensor_sources, variable_sources, unconnected));
   if (!st.persistent) {
     st.clear();
     st.used = true;
@@ -370,6 +419,14 @@ Tensor stop_gradient(const Tensor& x) {
 namespace autograd {
 
 const Tensor& BackwardContext::grad(std::size_t i) const { return impl_->grads.at(i); }
+Tensor BackwardContext::writable_grad(std::size_t i) const {
+  const Tensor& g = impl_->grads.at(i);
+  if (i < 64 && (impl_->handed_over >> i & 1) && detail::is_exclusive(g)) {
+    g.impl()->id = detail::next_tensor_id();  // about to be rewritten: a new identity no tape confuses with g
+    return g;
+  }
+  return detail::make_tensor(g.shape(), g.dtype());
+}
 const Tensor& BackwardContext::saved(std::size_t i) const { return impl_->node->saved.at(i); }
 bool BackwardContext::needs_grad(std::size_t i) const { return impl_->needs.at(i); }
 std::size_t BackwardContext::num_inputs() const { return impl_->node->inputs.size(); }

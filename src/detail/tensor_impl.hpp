@@ -46,7 +46,8 @@ Tensor make_tensor(const Shape& shape, DType dtype);
 Tensor make_view(const Tensor& base, const Shape& shape);
 
 /// True when `t` is the only handle to memory it owns (no other Tensor, view, Variable or
-/// saved copy refers to it): a backward may then overwrite its upstream gradient in place.
+/// saved copy refers to it). The tape asks this before handing a backward its upstream
+/// gradient to overwrite (BackwardContext::writable_grad).
 inline bool is_exclusive(const Tensor& t) noexcept {
   const auto& p = t.impl_ptr();
   return p && p.use_count() == 1 && p->owns && !p->base && p->variable == nullptr;

@@ -45,12 +45,13 @@ void Model::init_graph(const std::vector<KerasTensor>& inputs, const std::vector
 
   // Depth-first post-order from the outputs: a topological order of the nodes.
   std::vector<std::shared_ptr<Node>> order;
-  std::unordered_map<const Node*, int> state;  // 1 visiting, 2 done
+  // A node is done once its inputs are ordered before it. KerasTensors are immutable, so a node's
+  // inputs exist before it does and the graph has no cycles: no "visiting" state is needed.
+  std::set<const Node*> done;
   std::vector<std::string> visited_layers;
   std::function<void(const std::shared_ptr<Node>&, const Node*)> visit = [&](const std::shared_ptr<Node>& n,
                                                                                  const Node* consumer) {
-    int& s = state[n.get()];
-    if (s == 2) return;
+    if (done.count(n.get())) return;
     if (n->is_input && !input_nodes.count(n.get()))
       detail::raise<ValueError>(
           "Model '{}': graph disconnected: cannot obtain the value of input '{}' needed by layer '{}'; it is not "
@@ -61,9 +62,8 @@ void Model::init_graph(const std::vector<KerasTensor>& inputs, const std::vector
             for (const auto& v : visited_layers) s2 += (s2.empty() ? "" : ", ") + v;
             return s2;
           }());
-    s = 1;
     for (const auto& in : n->inputs) visit(in.node(), n.get());
-    s = 2;
+    done.insert(n.get());
     order.push_back(n);
     visited_layers.push_back(n->layer->name());
   };

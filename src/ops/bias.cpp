@@ -106,10 +106,8 @@ std::vector<Tensor> bias_backward(const BackwardContext& c, bool relu) {
     return detail::per_input(c, [&](std::size_t i) { return i == 0 ? gm : sum_to(gm, bias.shape()); });
   }
   const std::int64_t C = bias.size(), rows = C > 0 ? g.size() / C : 0;
-  // relu's masked gradient goes into g's memory when nothing else holds g
-  Tensor dx = (c.needs_grad(0) && relu)
-                  ? (detail::is_exclusive(g) ? g : detail::make_tensor(g.shape(), g.dtype()))
-                  : Tensor();
+  // relu's masked gradient goes into g's memory when the tape hands g over
+  Tensor dx = (c.needs_grad(0) && relu) ? c.writable_grad() : Tensor();
   Tensor db = c.needs_grad(1) ? detail::make_tensor(bias.shape(), g.dtype()) : Tensor();
   detail::dispatch_float(g.dtype(), relu ? "bias_relu" : "bias_add", [&](auto tag) {
     using T = decltype(tag);
@@ -120,8 +118,6 @@ std::vector<Tensor> bias_backward(const BackwardContext& c, bool relu) {
     else if (pdb)
       backward_kernel<T, false>(detail::ptr<T>(g), nullptr, nullptr, pdb, rows, C);
   });
-  // rewritten in place: a new identity, as for any rewritten tensor (no tape confuses it with g)
-  if (dx.defined() && dx.is_same(g)) dx.impl()->id = detail::next_tensor_id();
   std::vector<Tensor> out(2);
   if (c.needs_grad(0)) out[0] = relu ? dx : g;
   if (c.needs_grad(1)) out[1] = db;

@@ -2,6 +2,7 @@
 #include <thread>
 
 #include "support/helpers.hpp"
+#include "support/pass_op.hpp"
 
 using namespace strata;
 using namespace strata::testing;
@@ -316,4 +317,32 @@ TEST_CASE("jacobian, hvp and value_and_grad", "[tape][functional]") {
   CHECK(v.item<double>() == Approx(std::exp(1.0) + std::exp(2.0)));
   CHECK_TENSOR(g, {2}, {std::exp(1.0), std::exp(2.0)});
   CHECK_THROWS_AS(hvp([](const Tensor& t) { return sum(t); }, x, f64({1}, {1})), ShapeError);
+}
+
+TEST_CASE("BackwardContext::writable_grad hands over the tape's own gradient only", "[tape]") {
+  // an op whose backward notes whether writable_grad gave it grad() itself, and returns a fresh gradient
+  std::vector<bool> handed;
+  auto pass = [&](const Tensor& in) {
+    return testing::pass_op(in, [&](const autograd::BackwardContext& c) {
+      Tensor w = c.writable_grad();
+      handed.push_back(w.is_same(c.grad()));
+      CHECK(w.shape() == c.grad().shape());
+      CHECK(w.dtype() == c.grad().dtype());
+      return std::vector<Tensor>{mul(c.grad(), 3.0)};
+    });
+  };
+  const Tensor x = Tensor::ones({40, 6}), gy = Tensor::full({40, 6}, 2.0);
+  {
+    GradientTape tape;
+    tape.watch(x);
+    // the outer pass reads the caller's gradient (kept); the inner one the outer's fresh one (the tape's alone)
+    (void)tape.gradient(pass(pass(mul(x, 2.0))), {x}, gy);
+  }
+  {
+    GradientTape tape;
+    tape.watch(x);
+    const Tensor y = pass(mul(x, 2.0));
+    (void)tape.gradient(pass(y), {y, x}, gy);  // y's gradient is requested: not handed over
+  }
+  CHECK(handed == std::vector<bool>{false, true, false, false});
 }

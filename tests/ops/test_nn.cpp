@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "support/helpers.hpp"
+#include "support/pass_op.hpp"
 
 using namespace strata;
 using namespace strata::testing;
@@ -270,19 +271,12 @@ TEST_CASE("bias_relu's backward overwrites its upstream gradient only when nothi
     const void* fresh = nullptr;
     std::uint64_t fresh_id = 0;
     auto pass = [&](const Tensor& in) {
-      Tensor out;
-      {
-        NoGradGuard kernel;
-        out = mul(in, 1.0);
-      }
-      if (autograd::should_record({&in}))
-        autograd::record("pass", {&in}, {&out}, {}, [&](const autograd::BackwardContext& c) {
-          Tensor g = mul(c.grad(), 1.0);
-          fresh = g.raw_data();
-          fresh_id = g.id();
-          return std::vector<Tensor>{g};
-        });
-      return out;
+      return testing::pass_op(in, [&](const autograd::BackwardContext& c) {
+        Tensor g = mul(c.grad(), 1.0);
+        fresh = g.raw_data();
+        fresh_id = g.id();
+        return std::vector<Tensor>{g};
+      });
     };
     GradientTape tape;
     tape.watch(x);

@@ -134,6 +134,12 @@ class BackwardContext {
  public:
   /// Upstream gradient of output `i` (a zero tensor if that output received none).
   const Tensor& grad(std::size_t i = 0) const;
+  /// A tensor of grad(i)'s shape and dtype that this backward may overwrite: grad(i) itself
+  /// when the tape hands it over (the tape holds its only reference and frees it after this
+  /// backward; not when the gradient is requested, shared or the caller's), else a new tensor
+  /// with uninitialized elements. `result.is_same(grad(i))` tells which. A fused backward
+  /// writes its result there instead of allocating.
+  Tensor writable_grad(std::size_t i = 0) const;
   /// The i-th tensor saved at record time.
   const Tensor& saved(std::size_t i) const;
   /// Whether the gradient of input `i` is wanted; skip the work (return Tensor()) otherwise.
