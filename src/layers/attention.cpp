@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "detail/errors.hpp"
+#include "layers/registry.hpp"
 #include "layers/config_util.hpp"
 #include "strata/ops.hpp"
 
@@ -122,9 +123,27 @@ Config MultiHeadAttention::get_config() const {
   return c;
 }
 
-namespace {
-const bool registered = [] {
-  register_layer("MultiHeadAttention", [](const Config& c) {
+void MultiHeadAttention::load_call_arguments(const std::vector<Config>& per_node, const std::string& where) {
+  std::size_t causal = 0;
+  for (const Config& kwargs : per_node)
+    for (const auto& [key, v] : kwargs.entries()) {
+      if (key == "use_causal_mask" && v.is_bool()) {
+        causal += v.as_bool();
+        continue;
+      }
+      if (key == "return_attention_scores" && v.is_bool() && !v.as_bool()) continue;
+      detail::raise<ValueError>("{}: the call argument {}={} is not supported", where, key, v.dump());
+    }
+  if (causal == 0) return;
+  if (causal != per_node.size())  // a layer setting, so every call of the layer must ask for it
+    detail::raise<ValueError>("{}: use_causal_mask=True is supported on MultiHeadAttention when every call of the "
+                              "layer passes it",
+                              where);
+  use_causal_mask = true;
+}
+
+void register_attention_layers(Registry& r) {
+  r.add("MultiHeadAttention", [](const Config& c) {
     cfg::refuse_unless_default(c, "MultiHeadAttention", "attention_axes", Config());  // only the time axis
     const Config* vd = c.find("value_dim");
     auto l = std::make_shared<MultiHeadAttention>(
@@ -141,8 +160,6 @@ const bool registered = [] {
     l->return_attention_scores = c.get_bool("return_attention_scores", false);
     return cfg::read_kernel_bias_args(l, c);
   });
-  return true;
-}();
-}  // namespace
+}
 
 }  // namespace strata::layers

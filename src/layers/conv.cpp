@@ -2,6 +2,7 @@
 
 #include "detail/errors.hpp"
 #include "layers/config_util.hpp"
+#include "layers/registry.hpp"
 #include "strata/ops.hpp"
 
 namespace strata::layers {
@@ -254,8 +255,10 @@ Size2 size2(const Config& c, const char* key, std::int64_t fallback) {
   return {cfg::pair_at(*v, 0), cfg::pair_at(*v, 1)};
 }
 
-const bool registered = [] {
-  register_layer("Conv2D", [](const Config& c) {
+}  // namespace
+
+void register_conv_layers(Registry& r) {
+  r.add_channels_last("Conv2D", [](const Config& c) {
     cfg::refuse_unless_default(c, "Conv2D", "groups", 1);  // grouped convolutions
     return cfg::read_kernel_bias_args(
         std::make_shared<Conv2D>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
@@ -263,7 +266,7 @@ const bool registered = [] {
                                  c.get_bool("use_bias", true), size2(c, "dilation_rate", 1)),
         c, "kernel");
   });
-  register_layer("Conv1D", [](const Config& c) {
+  r.add_channels_last("Conv1D", [](const Config& c) {
     cfg::refuse_unless_default(c, "Conv1D", "groups", 1);
     return cfg::read_kernel_bias_args(
         std::make_shared<Conv1D>(c.at("filters").as_int(), size2(c, "kernel_size", 1).w, size2(c, "strides", 1).w,
@@ -271,14 +274,14 @@ const bool registered = [] {
                                  c.get_bool("use_bias", true), size2(c, "dilation_rate", 1).w),
         c, "kernel");
   });
-  register_layer("DepthwiseConv2D", [](const Config& c) {
+  r.add_channels_last("DepthwiseConv2D", [](const Config& c) {
     return cfg::read_kernel_bias_args(std::make_shared<DepthwiseConv2D>(
                                    size2(c, "kernel_size", 1), size2(c, "strides", 1), c.get_string("padding", "valid"),
                                    c.get_int("depth_multiplier", 1), ActivationFn(cfg::activation(c)),
                                    c.get_bool("use_bias", true), size2(c, "dilation_rate", 1)),
                                c, "depthwise");
   });
-  register_layer("SeparableConv2D", [](const Config& c) {
+  r.add_channels_last("SeparableConv2D", [](const Config& c) {
     cfg::refuse_unless_default(c, "SeparableConv2D", "pointwise_regularizer", Config());
     cfg::refuse_unless_default(c, "SeparableConv2D", "pointwise_constraint", Config());
     auto l = cfg::read_kernel_bias_args(
@@ -290,7 +293,7 @@ const bool registered = [] {
     l->pointwise_initializer = cfg::initializer(c, "pointwise_initializer", "glorot_uniform");
     return l;
   });
-  register_layer("Conv2DTranspose", [](const Config& c) {
+  r.add_channels_last("Conv2DTranspose", [](const Config& c) {
     cfg::refuse_unless_default(c, "Conv2DTranspose", "output_padding", Config());
     return cfg::read_kernel_bias_args(
         std::make_shared<Conv2DTranspose>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
@@ -298,8 +301,6 @@ const bool registered = [] {
                                           c.get_bool("use_bias", true), size2(c, "dilation_rate", 1)),
         c, "kernel");
   });
-  return true;
-}();
-}  // namespace
+}
 
 }  // namespace strata::layers

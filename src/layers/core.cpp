@@ -6,6 +6,7 @@
 
 #include "detail/errors.hpp"
 #include "layers/config_util.hpp"
+#include "layers/registry.hpp"
 #include "layers/node.hpp"
 #include "strata/ops.hpp"
 
@@ -389,20 +390,22 @@ std::vector<std::int64_t> int_list(const Config& c) {
   return v;
 }
 
-const bool registered = [] {
-  register_layer("Dense", [](const Config& c) {
+}  // namespace
+
+void register_core_layers(Registry& r) {
+  r.add("Dense", [](const Config& c) {
     auto l = std::make_shared<Dense>(c.at("units").as_int(), ActivationFn(cfg::activation(c)), c.get_bool("use_bias", true));
     return cfg::read_kernel_bias_args(l, c);
   });
-  register_layer("Activation", [](const Config& c) { return std::make_shared<Activation>(ActivationFn(cfg::activation(c))); });
-  register_layer("Dropout", [](const Config& c) {
+  r.add("Activation", [](const Config& c) { return std::make_shared<Activation>(ActivationFn(cfg::activation(c))); });
+  r.add("Dropout", [](const Config& c) {
     return std::make_shared<Dropout>(c.at("rate").as_double(), cfg::seed(c), int_list(c.contains("noise_shape") ? c.at("noise_shape") : Config()));
   });
-  register_layer("Flatten", [](const Config&) { return std::make_shared<Flatten>(); });
-  register_layer("Reshape", [](const Config& c) { return std::make_shared<Reshape>(shape_from_config(c.at("target_shape"))); });
-  register_layer("Permute", [](const Config& c) { return std::make_shared<Permute>(int_list(c.at("dims"))); });
-  register_layer("RepeatVector", [](const Config& c) { return std::make_shared<RepeatVector>(c.at("n").as_int()); });
-  register_layer("Lambda", [](const Config& c) -> std::shared_ptr<Layer> {
+  r.add_channels_last("Flatten", [](const Config&) { return std::make_shared<Flatten>(); });
+  r.add("Reshape", [](const Config& c) { return std::make_shared<Reshape>(shape_from_config(c.at("target_shape"))); });
+  r.add("Permute", [](const Config& c) { return std::make_shared<Permute>(int_list(c.at("dims"))); });
+  r.add("RepeatVector", [](const Config& c) { return std::make_shared<RepeatVector>(c.at("n").as_int()); });
+  r.add("Lambda", [](const Config& c) -> std::shared_ptr<Layer> {
     const Config* f = c.find("function");
     if (!f || !f->is_string())
       throw ValueError("Lambda: the config has no registered function name; register the function with "
@@ -423,7 +426,7 @@ const bool registered = [] {
     if (const Config* o = c.find("output_shape"); o && o->is_list()) os = shape_from_config(*o);
     return std::make_shared<Lambda>(fn, f->as_string(), os);
   });
-  register_layer("Embedding", [](const Config& c) {
+  r.add("Embedding", [](const Config& c) {
     auto l = std::make_shared<Embedding>(c.at("input_dim").as_int(), c.at("output_dim").as_int());
     l->embeddings_initializer = cfg::initializer(c, "embeddings_initializer", "uniform");
     l->embeddings_regularizer = cfg::regularizer(c, "embeddings_regularizer");
@@ -431,31 +434,29 @@ const bool registered = [] {
     cfg::refuse_unless_default(c, "Embedding", "mask_zero", false);  // strata has no masking
     return l;
   });
-  register_layer("ReLU", [](const Config& c) {
+  r.add("ReLU", [](const Config& c) {
     const Config* m = c.find("max_value");
     return std::make_shared<ReLU>(m && !m->is_null() ? std::optional<double>(m->as_double()) : std::nullopt,
                                   c.get_double("negative_slope", 0.0), c.get_double("threshold", 0.0));
   });
-  register_layer("LeakyReLU", [](const Config& c) {
+  r.add("LeakyReLU", [](const Config& c) {
     return std::make_shared<LeakyReLU>(c.get_double("alpha", c.get_double("negative_slope", 0.3)));
   });
-  register_layer("PReLU", [](const Config& c) {
+  r.add("PReLU", [](const Config& c) {
     auto l = std::make_shared<PReLU>(int_list(c.contains("shared_axes") ? c.at("shared_axes") : Config()));
     l->alpha_initializer = cfg::initializer(c, "alpha_initializer", "zeros");
     l->alpha_regularizer = cfg::regularizer(c, "alpha_regularizer");
     l->alpha_constraint = cfg::constraint(c, "alpha_constraint");
     return l;
   });
-  register_layer("ELU", [](const Config& c) { return std::make_shared<ELU>(c.get_double("alpha", 1.0)); });
-  register_layer("Softmax", [](const Config& c) { return std::make_shared<Softmax>(c.get_int("axis", -1)); });
-  register_layer("InputLayer", [](const Config& c) {
+  r.add("ELU", [](const Config& c) { return std::make_shared<ELU>(c.get_double("alpha", 1.0)); });
+  r.add("Softmax", [](const Config& c) { return std::make_shared<Softmax>(c.get_int("axis", -1)); });
+  r.add("InputLayer", [](const Config& c) {
     const Config* s = c.find("batch_input_shape");
     if (!s) s = c.find("batch_shape");
     if (!s) throw ValueError("InputLayer: the config has no batch_input_shape");
     return std::make_shared<InputLayer>(shape_from_config(*s), dtype_from_name(c.get_string("dtype", "float32")));
   });
-  return true;
-}();
-}  // namespace
+}
 
 }  // namespace strata::layers

@@ -2,11 +2,11 @@
 
 #include <cctype>
 #include <mutex>
-#include <set>
 #include <unordered_map>
 
 #include "detail/errors.hpp"
 #include "layers/node.hpp"
+#include "layers/registry.hpp"
 #include "strata/autograd/tape.hpp"
 #include "strata/ops.hpp"
 
@@ -471,6 +471,14 @@ Config Layer::base_config() const {
 
 Config Layer::get_config() const { return base_config(); }
 
+std::vector<std::string> Layer::call_tensor_arguments() const { return {"inputs"}; }
+
+void Layer::load_call_arguments(const std::vector<Config>& per_node, const std::string& where) {
+  for (const Config& kwargs : per_node)
+    for (const auto& [key, v] : kwargs.entries())
+      detail::raise<ValueError>("{}: the call argument {}={} is not supported", where, key, v.dump());
+}
+
 // ---- LayerRef, registry --------------------------------------------------------------------------------------
 
 void LayerRef::throw_not_movable(const std::string& class_name) {
@@ -480,51 +488,10 @@ void LayerRef::throw_not_movable(const std::string& class_name) {
       class_name, class_name, class_name);
 }
 
-namespace {
-std::mutex& registry_mutex() {
-  static std::mutex m;
-  return m;
-}
-std::unordered_map<std::string, LayerFactory>& registry() {
-  static std::unordered_map<std::string, LayerFactory> r;
-  return r;
-}
-}  // namespace
-
-void register_layer(const std::string& class_name, LayerFactory factory) {
-  std::lock_guard<std::mutex> lock(registry_mutex());
-  registry()[class_name] = std::move(factory);
-}
-
 std::shared_ptr<Layer> layer_from_config(const Config& c) {
   const std::string cls = c.at("class_name").as_string();
-  LayerFactory f;
-  {
-    std::lock_guard<std::mutex> lock(registry_mutex());
-    auto it = registry().find(cls);
-    if (it == registry().end()) {
-      std::vector<std::string> names;
-      for (const auto& [k, v] : registry()) names.push_back(k);
-      std::sort(names.begin(), names.end());
-      std::string known;
-      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-      detail::raise<ValueError>(
-          "unknown layer class '{}': register a factory with strata::layers::register_layer (known: {})", cls, known);
-    }
-    f = it->second;
-  }
+  const LayerFactory f = layer_factory(cls);
   const Config cfg = c.contains("config") ? c.at("config") : Config::object();
-  // strata's layers that Keras gives a data_format compute channels_last only, so any other
-  // layout is refused rather than loaded and run as if it were channels_last. (A user's
-  // registered layer reads the key itself.)
-  static const std::set<std::string> channels_last_classes = {
-      "Conv2D", "Conv1D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D",
-      "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling1D",
-      "GlobalMaxPooling1D", "UpSampling2D", "ZeroPadding2D", "Flatten"};
-  if (const Config* df = cfg.find("data_format"); df && channels_last_classes.count(cls) && !df->is_null() &&
-                                                  !(df->is_string() && df->as_string() == "channels_last"))
-    detail::raise<ValueError>("{} '{}': data_format {} is not supported (strata computes channels_last)", cls,
-                              cfg.get_string("name", ""), df->dump());
   std::shared_ptr<Layer> layer = f(cfg);
   if (const Config* n = cfg.find("name"); n && n->is_string()) layer->set_name(n->as_string());
   if (const Config* d = cfg.find("dtype"); d && !d->is_null()) {

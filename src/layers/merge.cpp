@@ -1,6 +1,7 @@
 #include "strata/layers/merge.hpp"
 
 #include "detail/errors.hpp"
+#include "layers/registry.hpp"
 #include "strata/ops.hpp"
 
 namespace strata::layers {
@@ -174,23 +175,20 @@ Config Dot::get_config() const {
   return c;
 }
 
-namespace {
-const bool registered = [] {
-  register_layer("Add", [](const Config&) { return std::make_shared<Add>(); });
-  register_layer("Subtract", [](const Config&) { return std::make_shared<Subtract>(); });
-  register_layer("Multiply", [](const Config&) { return std::make_shared<Multiply>(); });
-  register_layer("Average", [](const Config&) { return std::make_shared<Average>(); });
-  register_layer("Maximum", [](const Config&) { return std::make_shared<Maximum>(); });
-  register_layer("Minimum", [](const Config&) { return std::make_shared<Minimum>(); });
-  register_layer("Concatenate", [](const Config& c) { return std::make_shared<Concatenate>(c.get_int("axis", -1)); });
-  register_layer("Dot", [](const Config& c) {
+void register_merge_layers(Registry& r) {
+  r.add("Add", [](const Config&) { return std::make_shared<Add>(); });
+  r.add("Subtract", [](const Config&) { return std::make_shared<Subtract>(); });
+  r.add("Multiply", [](const Config&) { return std::make_shared<Multiply>(); });
+  r.add("Average", [](const Config&) { return std::make_shared<Average>(); });
+  r.add("Maximum", [](const Config&) { return std::make_shared<Maximum>(); });
+  r.add("Minimum", [](const Config&) { return std::make_shared<Minimum>(); });
+  r.add("Concatenate", [](const Config& c) { return std::make_shared<Concatenate>(c.get_int("axis", -1)); });
+  r.add("Dot", [](const Config& c) {
     const Config& a = c.at("axes");
     const bool n = c.get_bool("normalize", false);
     if (a.is_list()) return std::make_shared<Dot>(std::pair<std::int64_t, std::int64_t>{a[0].as_int(), a[1].as_int()}, n);
     return std::make_shared<Dot>(a.as_int(), n);
   });
-  return true;
-}();
-}  // namespace
+}
 
 }  // namespace strata::layers

@@ -4,6 +4,7 @@
 
 #include "detail/errors.hpp"
 #include "layers/config_util.hpp"
+#include "layers/registry.hpp"
 #include "strata/autograd/tape.hpp"
 #include "strata/ops.hpp"
 
@@ -131,8 +132,10 @@ void norm_weights(L& l, const Config& c) {
   l.gamma_constraint = cfg::constraint(c, "gamma_constraint");
 }
 
-const bool registered = [] {
-  register_layer("BatchNormalization", [](const Config& c) {
+}  // namespace
+
+void register_normalization_layers(Registry& r) {
+  r.add("BatchNormalization", [](const Config& c) {
     // Keras 2's batch renormalization and ghost batches change the training statistics
     cfg::refuse_unless_default(c, "BatchNormalization", "renorm", false);
     cfg::refuse_unless_default(c, "BatchNormalization", "virtual_batch_size", Config());
@@ -151,7 +154,7 @@ const bool registered = [] {
     l->moving_variance_initializer = cfg::initializer(c, "moving_variance_initializer", "ones");
     return l;
   });
-  register_layer("LayerNormalization", [](const Config& c) {
+  r.add("LayerNormalization", [](const Config& c) {
     cfg::refuse_unless_default(c, "LayerNormalization", "rms_scaling", false);
     std::vector<std::int64_t> axes{-1};
     if (const Config* a = c.find("axis"); a && !a->is_null()) {
@@ -166,8 +169,6 @@ const bool registered = [] {
     norm_weights(*l, c);
     return l;
   });
-  return true;
-}();
-}  // namespace
+}
 
 }  // namespace strata::layers

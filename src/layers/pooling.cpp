@@ -2,6 +2,7 @@
 
 #include "detail/errors.hpp"
 #include "layers/config_util.hpp"
+#include "layers/registry.hpp"
 #include "strata/ops.hpp"
 
 namespace strata::layers {
@@ -150,35 +151,37 @@ std::optional<std::int64_t> opt_int(const Config& c, const char* key) {
   return cfg::pair_at(*v, 0);
 }
 
-const bool registered = [] {
-  register_layer("MaxPooling2D", [](const Config& c) {
+}  // namespace
+
+void register_pooling_layers(Registry& r) {
+  r.add_channels_last("MaxPooling2D", [](const Config& c) {
     return std::make_shared<MaxPooling2D>(size2(c, "pool_size", 2), opt_size2(c, "strides"), c.get_string("padding", "valid"));
   });
-  register_layer("AveragePooling2D", [](const Config& c) {
+  r.add_channels_last("AveragePooling2D", [](const Config& c) {
     return std::make_shared<AveragePooling2D>(size2(c, "pool_size", 2), opt_size2(c, "strides"),
                                               c.get_string("padding", "valid"));
   });
-  register_layer("MaxPooling1D", [](const Config& c) {
+  r.add_channels_last("MaxPooling1D", [](const Config& c) {
     return std::make_shared<MaxPooling1D>(opt_int(c, "pool_size").value_or(2), opt_int(c, "strides"),
                                           c.get_string("padding", "valid"));
   });
-  register_layer("AveragePooling1D", [](const Config& c) {
+  r.add_channels_last("AveragePooling1D", [](const Config& c) {
     return std::make_shared<AveragePooling1D>(opt_int(c, "pool_size").value_or(2), opt_int(c, "strides"),
                                               c.get_string("padding", "valid"));
   });
-  register_layer("GlobalAveragePooling2D",
+  r.add_channels_last("GlobalAveragePooling2D",
                  [](const Config& c) { return std::make_shared<GlobalAveragePooling2D>(c.get_bool("keepdims", false)); });
-  register_layer("GlobalMaxPooling2D",
+  r.add_channels_last("GlobalMaxPooling2D",
                  [](const Config& c) { return std::make_shared<GlobalMaxPooling2D>(c.get_bool("keepdims", false)); });
-  register_layer("GlobalAveragePooling1D",
+  r.add_channels_last("GlobalAveragePooling1D",
                  [](const Config& c) { return std::make_shared<GlobalAveragePooling1D>(c.get_bool("keepdims", false)); });
-  register_layer("GlobalMaxPooling1D",
+  r.add_channels_last("GlobalMaxPooling1D",
                  [](const Config& c) { return std::make_shared<GlobalMaxPooling1D>(c.get_bool("keepdims", false)); });
-  register_layer("UpSampling2D", [](const Config& c) {
+  r.add_channels_last("UpSampling2D", [](const Config& c) {
     cfg::refuse_unless_default(c, "UpSampling2D", "interpolation", "nearest");
     return std::make_shared<UpSampling2D>(size2(c, "size", 2));
   });
-  register_layer("ZeroPadding2D", [](const Config& c) {
+  r.add_channels_last("ZeroPadding2D", [](const Config& c) {
     const Config* p = c.find("padding");
     if (!p || p->is_null()) return std::make_shared<ZeroPadding2D>(1);
     if (!p->is_list()) return std::make_shared<ZeroPadding2D>(p->as_int());
@@ -190,8 +193,6 @@ const bool registered = [] {
     };
     return std::make_shared<ZeroPadding2D>(both(h), both(w));
   });
-  return true;
-}();
-}  // namespace
+}
 
 }  // namespace strata::layers

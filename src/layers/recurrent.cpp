@@ -1,6 +1,7 @@
 #include "strata/layers/recurrent.hpp"
 
 #include "detail/errors.hpp"
+#include "layers/registry.hpp"
 #include "layers/config_util.hpp"
 #include "strata/ops.hpp"
 #include "strata/random.hpp"
@@ -344,24 +345,26 @@ std::shared_ptr<L> rnn_common(std::shared_ptr<L> l, const Config& c) {
   return l;
 }
 
-const bool registered = [] {
-  register_layer("SimpleRNN", [](const Config& c) {
+}  // namespace
+
+void register_recurrent_layers(Registry& r) {
+  r.add("SimpleRNN", [](const Config& c) {
     return rnn_common(std::make_shared<SimpleRNN>(c.at("units").as_int(), ActivationFn(cfg::activation(c))), c);
   });
-  register_layer("LSTM", [](const Config& c) {
+  r.add("LSTM", [](const Config& c) {
     auto l = rnn_common(std::make_shared<LSTM>(c.at("units").as_int(), ActivationFn(cfg::activation(c)),
                                                ActivationFn(cfg::activation(c, "recurrent_activation"))),
                         c);
     l->unit_forget_bias = c.get_bool("unit_forget_bias", true);
     return l;
   });
-  register_layer("GRU", [](const Config& c) {
+  r.add("GRU", [](const Config& c) {
     return rnn_common(std::make_shared<GRU>(c.at("units").as_int(), ActivationFn(cfg::activation(c)),
                                             ActivationFn(cfg::activation(c, "recurrent_activation")),
                                             c.get_bool("reset_after", true)),
                       c);
   });
-  register_layer("Bidirectional", [](const Config& c) {
+  r.add("Bidirectional", [](const Config& c) {
     // strata's backward layer is the forward one's configuration running the other way; Keras
     // writes that as backward_layer, and a different one (given by the user) is refused.
     if (const Config* b = c.find("backward_layer"); b && !b->is_null()) {
@@ -384,10 +387,8 @@ const bool registered = [] {
     return std::make_shared<Bidirectional>(LayerRef(layer_from_config(c.at("layer"))),
                                            m && !m->is_null() ? m->as_string() : std::string("none"));
   });
-  register_layer("TimeDistributed",
+  r.add("TimeDistributed",
                  [](const Config& c) { return std::make_shared<TimeDistributed>(LayerRef(layer_from_config(c.at("layer")))); });
-  return true;
-}();
-}  // namespace
+}
 
 }  // namespace strata::layers

@@ -9,7 +9,7 @@
 
 #include "detail/errors.hpp"
 #include "layers/node.hpp"
-#include "strata/layers/attention.hpp"
+#include "layers/registry.hpp"
 #include "strata/models/serialization.hpp"
 #include "strata/models/sequential.hpp"
 #include "strata/version.hpp"
@@ -130,11 +130,11 @@ void keras3_refs(const Config& v, std::vector<Ref>& out, const std::string& wher
   }
 }
 
-/// One inbound node of a functional config: its input tensors, and whether the call asked for a
-/// causal mask (MultiHeadAttention's use_causal_mask=True).
+/// One inbound node of a functional config: its input tensors, and its other keyword
+/// arguments (for the layer's load_call_arguments).
 struct NodeCall {
   std::vector<Ref> refs;
-  bool causal = false;
+  Config kwargs = Config::object();
 };
 
 /// null, or lists and objects of nulls (Keras 3.0-3.9 record the masks they fill in: [null, null]
@@ -152,12 +152,12 @@ bool all_null(const Config& v) {
 
 /// Reads one inbound node, in Keras 2 ([[name, node, tensor, kwargs], ...]) or Keras 3
 /// ({"args": [...], "kwargs": {...}}) form. Tensors passed by keyword follow the positional ones
-/// in strata's order (inputs or sequences; MultiHeadAttention's query, value, key; an RNN's
-/// initial_state). Other call arguments are refused unless strata implements them
-/// (use_causal_mask) or they leave the result unchanged (nulls, training=False,
-/// return_attention_scores=False), so a model never loads without an argument it was called with.
-NodeCall read_node(const Config& node, const std::string& where) {
-  static const char* const tensor_order[] = {"inputs", "sequences", "query", "value", "key", "initial_state"};
+/// in the order of the layer's call_tensor_arguments(). Nulls and training=False (Keras's
+/// fine-tuning idiom; Keras 3 also fills it in) change nothing and are dropped; the other
+/// arguments are the layer's to take or refuse, so a model never loads without an argument it
+/// was called with.
+NodeCall read_node(const Config& node, const Layer& layer, const std::string& where) {
+  const std::vector<std::string> tensor_order = layer.call_tensor_arguments();
   NodeCall call;
   std::map<std::string, std::vector<Ref>> by_name;
   auto keyword = [&](const std::string& key, const Config& v, bool keras3) {
@@ -171,21 +171,14 @@ NodeCall read_node(const Config& node, const std::string& where) {
         if (is_ref_list(item)) refs.push_back(ref_of(item));
     }
     if (!refs.empty()) {
-      if (std::find(std::begin(tensor_order), std::end(tensor_order), key) == std::end(tensor_order))
+      if (std::find(tensor_order.begin(), tensor_order.end(), key) == tensor_order.end())
         detail::raise<ValueError>("{}: the call argument '{}' (a tensor) is not supported", where, key);
       by_name[key] = std::move(refs);
       return;
     }
     if (all_null(v)) return;
-    // training=False (Keras's fine-tuning idiom; Keras 3 also fills it in) predicts as strata
-    // does; training=True (dropout at inference) is not supported
-    if (key == "training" && v.is_bool() && !v.as_bool()) return;
-    if (key == "use_causal_mask" && v.is_bool()) {
-      call.causal = call.causal || v.as_bool();
-      return;
-    }
-    if (key == "return_attention_scores" && v.is_bool() && !v.as_bool()) return;
-    detail::raise<ValueError>("{}: the call argument {}={} is not supported", where, key, v.dump());
+    if (key == "training" && v.is_bool() && !v.as_bool()) return;  // training=True is refused
+    call.kwargs[key] = v;
   };
   if (node.is_object()) {
     if (const Config* a = node.find("args")) keras3_refs(*a, call.refs, where);
@@ -200,7 +193,7 @@ NodeCall read_node(const Config& node, const std::string& where) {
         for (const auto& [key, v] : r[3].entries()) keyword(key, v, false);
     }
   }
-  for (const char* key : tensor_order)
+  for (const std::string& key : tensor_order)
     if (auto it = by_name.find(key); it != by_name.end())
       call.refs.insert(call.refs.end(), it->second.begin(), it->second.end());
   return call;
@@ -245,20 +238,13 @@ std::shared_ptr<Model> functional_from_config(const Config& cfg) {
     e.layer->set_name(name);
     if (const Config* nodes = lc.find("inbound_nodes"); nodes && nodes->is_list()) {
       const std::string at = where + ", layer '" + name + "'";
-      std::size_t causal = 0;
+      std::vector<Config> kwargs;
       for (const Config& n : nodes->items()) {
-        NodeCall call = read_node(n, at);
-        causal += call.causal;
+        NodeCall call = read_node(n, *e.layer, at);
+        kwargs.push_back(std::move(call.kwargs));
         e.nodes.push_back(std::move(call.refs));
       }
-      if (causal > 0) {  // a layer setting, so every call of the layer must ask for it
-        auto* mha = dynamic_cast<layers::MultiHeadAttention*>(e.layer.get());
-        if (!mha || causal != e.nodes.size())
-          detail::raise<ValueError>("{}: use_causal_mask=True is supported on MultiHeadAttention when every call of "
-                                    "the layer passes it",
-                                    at);
-        mha->use_causal_mask = true;
-      }
+      e.layer->load_call_arguments(kwargs, at);
     }
     entries.push_back(std::move(e));
   }
@@ -347,13 +333,6 @@ std::shared_ptr<Model> sequential_from_config(const Config& cfg) {
   return model;
 }
 
-const bool registered = [] {
-  layers::register_layer("Functional", [](const Config& c) -> std::shared_ptr<Layer> { return functional_from_config(c); });
-  layers::register_layer("Model", [](const Config& c) -> std::shared_ptr<Layer> { return functional_from_config(c); });
-  layers::register_layer("Sequential", [](const Config& c) -> std::shared_ptr<Layer> { return sequential_from_config(c); });
-  return true;
-}();
-
 }  // namespace
 
 std::shared_ptr<Model> model_from_config(const Config& c) {
@@ -377,3 +356,12 @@ std::shared_ptr<Model> model_from_json(const std::string& json) {
 }
 
 }  // namespace strata::models
+
+namespace strata::layers {
+// The model classes, for the layer registry (declared in the layers stage, implemented here).
+void register_model_classes(Registry& r) {
+  r.add("Functional", [](const Config& c) -> std::shared_ptr<Layer> { return models::functional_from_config(c); });
+  r.add("Model", [](const Config& c) -> std::shared_ptr<Layer> { return models::functional_from_config(c); });
+  r.add("Sequential", [](const Config& c) -> std::shared_ptr<Layer> { return models::sequential_from_config(c); });
+}
+}  // namespace strata::layers

@@ -1,5 +1,7 @@
 // Every standard layer through the declarative layer test (shapes, weights, Keras's parameter
 // counts, gradcheck on inputs and weights, config round trip, symbolic calls).
+#include <set>
+
 #include "support/layer_test.hpp"
 
 using namespace strata;
@@ -21,9 +23,9 @@ std::function<std::shared_ptr<Layer>()> make_with(F setup) {
 }
 }  // namespace
 
-TEST_CASE("core layers", "[layers]") {
+static std::vector<LayerCase> core_cases() {
   register_function("double_it", [](const Tensor& x) { return x * 2.0; });
-  const std::vector<LayerCase> cases = {
+  return {
       {"Dense", make<Dense>(4, ActivationFn("tanh")), {{3, 5}}, {{3, 4}}, 2, 0, 24},
       {"Dense 3-D input", make<Dense>(2), {{2, 3, 5}}, {{2, 3, 2}}, 2, 0, 12},
       {"Dense no bias", make_with<Dense>([] {
@@ -48,11 +50,10 @@ TEST_CASE("core layers", "[layers]") {
       {"ELU", make<ELU>(0.7), {{3, 4}}, {{3, 4}}},
       {"Softmax", make<Softmax>(1), {{2, 3, 4}}, {{2, 3, 4}}},
   };
-  for (const auto& c : cases) run_layer_test(c);
 }
 
-TEST_CASE("convolution and pooling layers", "[layers]") {
-  const std::vector<LayerCase> cases = {
+static std::vector<LayerCase> conv_pooling_cases() {
+  return {
       {"Conv2D", make<Conv2D>(3, Size2{3, 3}, Size2(1), std::string("same"), ActivationFn("relu")), {{2, 5, 5, 2}},
        {{2, 5, 5, 3}}, 2, 0, 3 * 3 * 2 * 3 + 3},
       {"Conv2D 1->32 3x3", make<Conv2D>(32, Size2(3)), {{1, 6, 6, 1}}, {{1, 4, 4, 32}}, 2, 0, 320},
@@ -82,11 +83,10 @@ TEST_CASE("convolution and pooling layers", "[layers]") {
                                             std::pair<std::int64_t, std::int64_t>{0, 1}),
        {{1, 2, 3, 2}}, {{1, 5, 4, 2}}},
   };
-  for (const auto& c : cases) run_layer_test(c);
 }
 
-TEST_CASE("normalization layers", "[layers]") {
-  const std::vector<LayerCase> cases = {
+static std::vector<LayerCase> normalization_cases() {
+  return {
       {"BatchNormalization (training)", make<BatchNormalization>(), {{6, 3, 4}}, {{6, 3, 4}}, 2, 2, 16, {}, 10, true,
        true},
       {"BatchNormalization (inference)", make<BatchNormalization>(), {{6, 4}}, {{6, 4}}, 2, 2, 16},
@@ -95,11 +95,10 @@ TEST_CASE("normalization layers", "[layers]") {
       {"LayerNormalization two axes", make<LayerNormalization>(std::vector<std::int64_t>{-2, -1}), {{2, 3, 4}},
        {{2, 3, 4}}, 2, 0, 24},
   };
-  for (const auto& c : cases) run_layer_test(c);
 }
 
-TEST_CASE("merge layers", "[layers]") {
-  const std::vector<LayerCase> cases = {
+static std::vector<LayerCase> merge_cases() {
+  return {
       {"Add", make<Add>(), {{2, 3}, {2, 3}, {2, 3}}, {{2, 3}}},
       {"Subtract", make<Subtract>(), {{2, 3}, {2, 3}}, {{2, 3}}},
       {"Multiply", make<Multiply>(), {{2, 3}, {2, 3}}, {{2, 3}}},
@@ -112,10 +111,9 @@ TEST_CASE("merge layers", "[layers]") {
       {"Dot normalized", make<Dot>(1, true), {{2, 4}, {2, 4}}, {{2, 1}}},
       {"Dot 3-D", make<Dot>(std::pair<std::int64_t, std::int64_t>{2, 1}), {{2, 3, 4}, {2, 4, 5}}, {{2, 3, 5}}},
   };
-  for (const auto& c : cases) run_layer_test(c);
 }
 
-TEST_CASE("recurrent layers and wrappers", "[layers]") {
+static std::vector<LayerCase> recurrent_cases() {
   auto seq = [](auto layer) {
     layer->return_sequences = true;
     return layer;
@@ -124,7 +122,7 @@ TEST_CASE("recurrent layers and wrappers", "[layers]") {
     layer->return_state = true;
     return layer;
   };
-  const std::vector<LayerCase> cases = {
+  return {
       {"SimpleRNN", make<SimpleRNN>(3), {{2, 4, 5}}, {{2, 3}}, 3, 0, 5 * 3 + 3 * 3 + 3},
       {"SimpleRNN 8->32 params", make<SimpleRNN>(32), {{1, 2, 8}}, {{1, 32}}, 3, 0, 1312, {}, 10, false},
       {"LSTM", make<LSTM>(3), {{2, 4, 5}}, {{2, 3}}, 3, 0, 4 * (5 * 3 + 3 * 3 + 3)},
@@ -165,10 +163,9 @@ TEST_CASE("recurrent layers and wrappers", "[layers]") {
        }),
        {{1, 2, 3, 3, 1}}, {{1, 2, 2, 2, 2}}, 2, 0, 10},
   };
-  for (const auto& c : cases) run_layer_test(c);
 }
 
-TEST_CASE("multi-head attention", "[layers]") {
+static std::vector<LayerCase> attention_cases() {
   auto mha = [](bool causal, bool scores) {
     return [=] {
       auto l = std::make_shared<MultiHeadAttention>(2, 2);
@@ -177,7 +174,7 @@ TEST_CASE("multi-head attention", "[layers]") {
       return std::static_pointer_cast<Layer>(l);
     };
   };
-  const std::vector<LayerCase> cases = {
+  return {
       // Keras's example: query [B, 8, 16], value [B, 4, 16] -> [B, 8, 16], scores [B, 2, 8, 4]; 284 params
       {"MultiHeadAttention", mha(false, true), {{1, 8, 16}, {1, 4, 16}}, {{1, 8, 16}, {1, 2, 8, 4}}, 8, 0, 284, {}, 10,
        false},
@@ -187,5 +184,37 @@ TEST_CASE("multi-head attention", "[layers]") {
        },
        {{2, 3, 4}, {2, 2, 5}, {2, 2, 6}}, {{2, 3, 4}}, 8, 0},
   };
-  for (const auto& c : cases) run_layer_test(c);
+}
+
+TEST_CASE("core layers", "[layers]") {
+  for (const auto& c : core_cases()) run_layer_test(c);
+}
+TEST_CASE("convolution and pooling layers", "[layers]") {
+  for (const auto& c : conv_pooling_cases()) run_layer_test(c);
+}
+TEST_CASE("normalization layers", "[layers]") {
+  for (const auto& c : normalization_cases()) run_layer_test(c);
+}
+TEST_CASE("merge layers", "[layers]") {
+  for (const auto& c : merge_cases()) run_layer_test(c);
+}
+TEST_CASE("recurrent layers and wrappers", "[layers]") {
+  for (const auto& c : recurrent_cases()) run_layer_test(c);
+}
+TEST_CASE("multi-head attention", "[layers]") {
+  for (const auto& c : attention_cases()) run_layer_test(c);
+}
+
+TEST_CASE("every built-in registered layer class has a run_layer_test row", "[layers][registry]") {
+  std::set<std::string> covered;
+  for (auto table : {core_cases, conv_pooling_cases, normalization_cases, merge_cases, recurrent_cases, attention_cases})
+    for (const auto& c : table()) covered.insert(c.make()->class_name());
+  // the model classes and InputLayer are covered by the model tests (tests/models/)
+  const std::set<std::string> models = {"Functional", "Model", "Sequential", "InputLayer"};
+  std::string missing;
+  for (const std::string& cls : builtin_layer_classes())
+    if (!covered.count(cls) && !models.count(cls)) missing += " " + cls;
+  INFO("registered classes without a LayerCase row:" << missing);
+  CHECK(missing.empty());
+  CHECK(builtin_layer_classes().size() > 40);
 }

@@ -10,6 +10,8 @@
 /// biases [heads, dim], and an output kernel [heads, value_dim, out] with bias [out].
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "strata/layers/layer.hpp"
 
@@ -35,6 +37,11 @@ class MultiHeadAttention : public Layer {
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& input_shapes) override;
   Config get_config() const override;
+  /// Keras's call(query, value, key=None, ...).
+  std::vector<std::string> call_tensor_arguments() const override { return {"query", "value", "key"}; }
+  /// use_causal_mask (on every call or none: it is a layer setting here) and
+  /// return_attention_scores=False; the other arguments are refused.
+  void load_call_arguments(const std::vector<Config>& per_node, const std::string& where) override;
 
  protected:
   void build(const std::vector<Shape>& input_shapes) override;

@@ -169,6 +169,16 @@ class Layer : public std::enable_shared_from_this<Layer> {
   /// How many symbolic calls (Nodes) this layer has had.
   int num_nodes() const { return num_nodes_; }
 
+  // ---- call arguments of a loaded functional model --------------------------------------------
+  /// The names of call()'s tensor arguments, in the order apply() takes them: a Keras model's
+  /// inbound nodes may pass them by keyword ({"inputs"} by default; MultiHeadAttention's
+  /// {"query", "value", "key"}; an RNN's sequences and initial_state).
+  virtual std::vector<std::string> call_tensor_arguments() const;
+  /// The other keyword arguments of each of the layer's calls in a loaded model, one object per
+  /// node (nulls and training=False are already dropped: they change nothing). A layer takes
+  /// what it implements; the default refuses any argument with a ValueError naming `where`.
+  virtual void load_call_arguments(const std::vector<Config>& per_node, const std::string& where);
+
   // Internal: a temporary layer moved into a shared_ptr (STRATA_LAYER provides it).
   virtual std::shared_ptr<Layer> move_to_shared() && { return nullptr; }
 
@@ -257,6 +267,11 @@ class LayerRef {
 using LayerFactory = std::function<std::shared_ptr<Layer>(const Config&)>;
 /// Registers a factory under a Keras class name (custom layers register theirs to be loadable).
 void register_layer(const std::string& class_name, LayerFactory factory);
+/// Every registered class name, sorted: the built-in ones and those registered with
+/// register_layer.
+std::vector<std::string> registered_layer_classes();
+/// The class names strata itself registers (layers and the model classes), sorted.
+std::vector<std::string> builtin_layer_classes();
 /// A layer from {"class_name": ..., "config": {...}}; an unknown class name throws ValueError
 /// naming it.
 std::shared_ptr<Layer> layer_from_config(const Config& class_and_config);

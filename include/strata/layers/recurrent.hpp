@@ -41,6 +41,8 @@ class RNN : public Layer {
   Config get_config() const override;
   /// Number of state tensors (1, or 2 for LSTM).
   virtual int num_states() const { return 1; }
+  /// Keras's call(sequences, initial_state=...): apply() takes {sequences, states...}.
+  std::vector<std::string> call_tensor_arguments() const override { return {"inputs", "sequences", "initial_state"}; }
 
  protected:
   RNN(std::int64_t units, ActivationFn activation, ActivationFn recurrent_activation, int gates);
@@ -111,6 +113,7 @@ class Bidirectional : public Layer {
   explicit Bidirectional(LayerRef layer, std::string merge_mode = "concat");
   std::shared_ptr<RNN> forward_layer, backward_layer;
   std::string merge_mode;
+  std::vector<std::string> call_tensor_arguments() const override { return {"inputs", "sequences", "initial_state"}; }
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& input_shapes) override;
   Config get_config() const override;
 
