@@ -64,6 +64,42 @@ void from_tfjs_defaults(Config& c) {
   for (const auto& [k, v] : c.entries()) from_tfjs_defaults(c[k]);
 }
 
+/// "batchInputShape" -> "batch_input_shape"; "" for a key that is not camelCase.
+std::string pythonic(const std::string& key) {
+  if (key.empty() || !std::islower(static_cast<unsigned char>(key[0])) || key.find('_') != std::string::npos) return "";
+  std::string out;
+  bool upper = false;
+  for (char ch : key) {
+    if (std::isupper(static_cast<unsigned char>(ch))) {
+      upper = true;
+      out += '_';
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    } else {
+      out += ch;
+    }
+  }
+  return upper ? out : "";
+}
+
+/// TF.js reads a topology's keys in either spelling (its deserializer turns Python's snake_case
+/// into camelCase), so exporters write either: camelCase keys become Python's, unless the file
+/// also has the Python spelling.
+void to_pythonic_keys(Config& c) {
+  if (c.is_list()) {
+    for (std::size_t i = 0; i < c.size(); ++i) to_pythonic_keys(c[i]);
+    return;
+  }
+  if (!c.is_object()) return;
+  Config out = Config::object();
+  for (const auto& [k, v] : c.entries()) {
+    const std::string p = pythonic(k);
+    Config value = v;
+    to_pythonic_keys(value);
+    out[p.empty() || c.contains(p) ? k : p] = std::move(value);
+  }
+  c = std::move(out);
+}
+
 std::string hex8(const std::string& data) {
   std::uint32_t h = 2166136261u;  // FNV-1a
   for (unsigned char ch : data) h = (h ^ ch) * 16777619u;
@@ -332,6 +368,7 @@ std::shared_ptr<Model> tfjs_model(const std::string& json_text, const FileReader
     detail::raise<IOError>("'{}': not a TensorFlow.js layers model (no modelTopology)", what);
   Config topology = doc.at("modelTopology");
   if (topology.is_object() && topology.contains("model_config")) topology = topology.at("model_config");
+  to_pythonic_keys(topology);
   from_tfjs_defaults(topology);
   const std::shared_ptr<Model> model = model_from_config(topology, what);
   if (doc.contains("weightsManifest"))

@@ -227,7 +227,7 @@ Initializer get(const std::string& name) {
   if (name == "zeros" || name == "Zeros" || name == "zero") return zeros();
   if (name == "ones" || name == "Ones" || name == "one") return ones();
   if (name == "constant" || name == "Constant") return constant();
-  if (name == "random_normal" || name == "RandomNormal") return random_normal();
+  if (name == "random_normal" || name == "RandomNormal" || name == "normal") return random_normal();
   if (name == "random_uniform" || name == "RandomUniform" || name == "uniform") return random_uniform();
   if (name == "truncated_normal" || name == "TruncatedNormal") return truncated_normal();
   if (name == "variance_scaling" || name == "VarianceScaling") return variance_scaling();
@@ -237,7 +237,8 @@ Initializer get(const std::string& name) {
   if (name == "he_uniform" || name == "HeUniform") return he_uniform();
   if (name == "lecun_normal" || name == "LecunNormal") return lecun_normal();
   if (name == "lecun_uniform" || name == "LecunUniform") return lecun_uniform();
-  if (name == "orthogonal" || name == "Orthogonal") return orthogonal();
+  // "OrthogonalInitializer" is the class name Keras 3.2-3.3 wrote; Keras still reads it
+  if (name == "orthogonal" || name == "Orthogonal" || name == "OrthogonalInitializer") return orthogonal();
   detail::raise<ValueError>(
       "unknown initializer '{}' (known: constant, glorot_normal, glorot_uniform, he_normal, he_uniform, lecun_normal, "
       "lecun_uniform, ones, orthogonal, random_normal, random_uniform, truncated_normal, variance_scaling, zeros)",
@@ -263,7 +264,7 @@ Initializer Initializer::from_config(const Config& c) {
   if (cls == "VarianceScaling")
     return variance_scaling(cfg.get_double("scale", 1.0), cfg.get_string("mode", "fan_in"),
                             cfg.get_string("distribution", "truncated_normal"), seed);
-  if (cls == "Orthogonal") return orthogonal(cfg.get_double("gain", 1.0), seed);
+  if (cls == "Orthogonal" || cls == "OrthogonalInitializer") return orthogonal(cfg.get_double("gain", 1.0), seed);
   if (cls == "GlorotUniform") return glorot_uniform(seed);
   if (cls == "GlorotNormal") return glorot_normal(seed);
   if (cls == "HeNormal") return he_normal(seed);

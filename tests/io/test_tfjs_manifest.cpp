@@ -172,3 +172,23 @@ TEST_CASE("quantized TF.js weights are dequantized as tfjs-core does", "[io][tfj
     CHECK_THROWS_AS(load(no_scale, std::string(8, '\0')), IOError);
   }
 }
+
+TEST_CASE("TF.js topologies with camelCase keys load as TF.js reads them", "[io][tfjs]") {
+  using namespace strata::layers;
+  clear_session();
+  auto m = std::make_shared<Sequential>(std::vector<LayerRef>{Dense(2, "tanh", false)}, "camel");
+  m->build({-1, 3});
+  Saved s = save_as_tfjs(*m, temp_path("tfjs_camel"));
+  std::string text = s.doc.dump();
+  auto rename = [&](const std::string& from, const std::string& to) {
+    const std::size_t at = text.find("\"" + from + "\"");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size() + 2, "\"" + to + "\"");
+  };
+  rename("batch_input_shape", "batchInputShape");
+  rename("use_bias", "useBias");
+  const auto loaded = load(Config::parse(text), s.shard);
+  const Tensor x = rnd({4, 3}, 2).astype(DType::float32);
+  CHECK(allclose(loaded->predict(x), m->predict(x), 0, 0));
+  CHECK(loaded->get_weights().size() == 1);  // useBias: false was read
+}

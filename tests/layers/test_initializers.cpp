@@ -141,3 +141,14 @@ TEST_CASE("Config holds JSON-ready values", "[config]") {
   CHECK(l.size() == 3);
   CHECK(l[1].as_double() == 2.5);
 }
+
+TEST_CASE("the initializer names Keras still reads load: OrthogonalInitializer, normal", "[initializers][config]") {
+  const Config written = Config::object({{"class_name", "OrthogonalInitializer"},
+                                         {"config", Config::object({{"gain", 2.0}, {"seed", 3}})}});
+  const Initializer a = Initializer::from_config(written);
+  const Initializer b = initializers::orthogonal(2.0, 3);
+  CHECK(a.to_config() == b.to_config());  // written back under Keras 3's current name
+  CHECK(allclose(a({4, 4}, DType::float64), b({4, 4}, DType::float64), 0, 0));
+  CHECK(Initializer("normal").to_config() == initializers::random_normal().to_config());
+  CHECK(Initializer("OrthogonalInitializer").to_config().at("class_name").as_string() == "Orthogonal");
+}
