@@ -114,6 +114,7 @@ Layer::Layer(Layer&& o) noexcept
       activity_regularizer(std::move(o.activity_regularizer)),
       name_(std::move(o.name_)),
       dtype_(o.dtype_),
+      dtype_policy_(std::move(o.dtype_policy_)),
       trainable_(o.trainable_),
       built_(o.built_),
       num_nodes_(o.num_nodes_),
@@ -460,11 +461,26 @@ void Layer::add_loss(const Tensor& loss) {
   call_losses_.push_back(loss.rank() == 0 ? loss : sum(loss));
 }
 
+void Layer::set_dtype_policy(const std::string& policy) {
+  if (policy == "mixed_float16" || policy == "mixed_bfloat16") {
+    set_dtype(DType::float32);  // Keras's variable dtype under these policies
+    dtype_policy_ = policy;
+    for (auto& s : sublayers_) s->set_dtype_policy(policy);
+    return;
+  }
+  if (policy != "float32" && policy != "float64")
+    detail::raise<ValueError>("{}: unknown dtype policy '{}' (float32, float64, mixed_float16, mixed_bfloat16)",
+                              who(*this), policy);
+  set_dtype(dtype_from_name(policy));
+  dtype_policy_.clear();
+  for (auto& s : sublayers_) s->set_dtype_policy(policy);
+}
+
 Config Layer::base_config() const {
   Config c = Config::object();
   c["name"] = name();
   c["trainable"] = trainable_;
-  c["dtype"] = dtype_name(dtype_);
+  c["dtype"] = dtype_policy_.empty() ? std::string(dtype_name(dtype_)) : dtype_policy_;
   if (activity_regularizer) c["activity_regularizer"] = activity_regularizer.to_config();
   return c;
 }
@@ -499,10 +515,11 @@ std::shared_ptr<Layer> layer_from_config(const Config& c) {
     const std::string name = d->is_string() ? d->as_string()
                              : d->is_object() && d->contains("config") ? d->at("config").get_string("name", "")
                                                                        : std::string();
-    if (name != "float32" && name != "float64")
-      detail::raise<ValueError>("{} '{}': dtype {} is not supported (float32 and float64 are)", cls, layer->name(),
-                                d->dump());
-    layer->set_dtype(dtype_from_name(name));
+    if (name != "float32" && name != "float64" && name != "mixed_float16" && name != "mixed_bfloat16")
+      detail::raise<ValueError>(
+          "{} '{}': dtype {} is not supported (float32, float64 and the mixed_float16 / mixed_bfloat16 policies are)",
+          cls, layer->name(), d->dump());
+    layer->set_dtype_policy(name);
   }
   if (const Config* t = cfg.find("trainable"); t && t->is_bool()) layer->set_trainable(t->as_bool());
   if (const Config* a = cfg.find("activity_regularizer"); a && !a->is_null())

@@ -128,6 +128,13 @@ class Layer : public std::enable_shared_from_this<Layer> {
   /// Float inputs are cast to it, as Keras's autocast does. Set it before the layer is built.
   DType dtype() const { return dtype_; }
   void set_dtype(DType dtype);
+  /// Keras's mixed-precision policies, "mixed_float16" and "mixed_bfloat16", load: their
+  /// variables are float32, as in Keras, and strata also computes in float32 (Keras computes in
+  /// half precision, so outputs agree to its precision). The policy is kept and written back
+  /// to configs; "float32" and "float64" set the dtype and clear it. Set it before the layer is built.
+  void set_dtype_policy(const std::string& policy);
+  /// The mixed-precision policy, or "" for a plain dtype.
+  const std::string& dtype_policy() const { return dtype_policy_; }
   /// A frozen layer has no trainable weights (optimizers never update them).
   bool trainable() const { return trainable_; }
   virtual void set_trainable(bool trainable);
@@ -222,6 +229,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
 
   mutable std::string name_;
   DType dtype_ = DType::float32;
+  std::string dtype_policy_;
   bool trainable_ = true;
   bool built_ = false;
   int num_nodes_ = 0;
