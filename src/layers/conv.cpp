@@ -17,12 +17,6 @@ std::int64_t out_len(std::int64_t in, std::int64_t k, std::int64_t s, const std:
   return in < 0 ? -1 : nn::conv_output_length(in, k, s, p, d);
 }
 
-std::int64_t deconv_len(std::int64_t in, std::int64_t k, std::int64_t s, const std::string& p, std::int64_t d) {
-  if (in < 0) return -1;
-  const std::int64_t keff = (k - 1) * d + 1;
-  return p == "same" ? in * s : in * s + std::max<std::int64_t>(keff - s, 0);
-}
-
 /// Keras names the depthwise kernel's arguments depthwise_initializer, ... (followed by
 /// pointwise_initializer when given, as SeparableConv2D's config lists them).
 void rename_depthwise_args(Config& c, const Config* pointwise_initializer = nullptr) {
@@ -229,7 +223,16 @@ Conv2DTranspose::Conv2DTranspose(std::int64_t filters_, Size2 kernel_size_, Size
   check_padding("Conv2DTranspose", padding, false);
 }
 
+void Conv2DTranspose::check_output_padding() const {
+  if (output_padding && (output_padding->h < 0 || output_padding->w < 0 || output_padding->h >= strides.h ||
+                         output_padding->w >= strides.w))
+    detail::raise<ValueError>("Conv2DTranspose '{}': output_padding ({}, {}) must be non-negative and less than the "
+                              "strides ({}, {})",
+                              name(), output_padding->h, output_padding->w, strides.h, strides.w);
+}
+
 void Conv2DTranspose::build(const Shape& s) {
+  check_output_padding();
   const std::int64_t c = input_channels(s, true);
   kernel = add_weight("kernel", {kernel_size.h, kernel_size.w, filters, c}, kernel_initializer, kernel_regularizer,
                       kernel_constraint);
@@ -237,13 +240,21 @@ void Conv2DTranspose::build(const Shape& s) {
 }
 
 Tensor Conv2DTranspose::call(const Tensor& x, bool) {
-  return finish(nn::conv2d_transpose(x, kernel, strides, padding, dilation_rate));
+  return finish(nn::conv2d_transpose(x, kernel, strides, padding, dilation_rate, output_padding));
 }
 
 Shape Conv2DTranspose::compute_output_shape(const Shape& s) {
   check_rank(s, true);
-  return {s[0], deconv_len(s[1], kernel_size.h, strides.h, padding, dilation_rate.h),
-          deconv_len(s[2], kernel_size.w, strides.w, padding, dilation_rate.w), filters};
+  const auto oph = output_padding ? std::optional<std::int64_t>(output_padding->h) : std::nullopt;
+  const auto opw = output_padding ? std::optional<std::int64_t>(output_padding->w) : std::nullopt;
+  return {s[0], nn::conv_transpose_length(s[1], kernel_size.h, strides.h, padding, dilation_rate.h, oph),
+          nn::conv_transpose_length(s[2], kernel_size.w, strides.w, padding, dilation_rate.w, opw), filters};
+}
+
+Config Conv2DTranspose::get_config() const {
+  Config c = conv_config(true);
+  if (output_padding) c["output_padding"] = cfg::pair(output_padding->h, output_padding->w);  // null otherwise
+  return c;
 }
 
 // ---- registration -----------------------------------------------------------------------------------------------
@@ -294,12 +305,16 @@ void register_conv_layers(Registry& r) {
     return l;
   });
   r.add_channels_last("Conv2DTranspose", [](const Config& c) {
-    cfg::refuse_unless_default(c, "Conv2DTranspose", "output_padding", Config());
-    return cfg::read_kernel_bias_args(
+    auto l = cfg::read_kernel_bias_args(
         std::make_shared<Conv2DTranspose>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
                                           c.get_string("padding", "valid"), ActivationFn(cfg::activation(c)),
                                           c.get_bool("use_bias", true), size2(c, "dilation_rate", 1)),
         c, "kernel");
+    if (const Config* p = c.find("output_padding"); p && !p->is_null()) {
+      l->output_padding = Size2{cfg::pair_at(*p, 0), cfg::pair_at(*p, 1)};
+      l->check_output_padding();
+    }
+    return l;
   });
 }
 

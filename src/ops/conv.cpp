@@ -341,8 +341,17 @@ Tensor depthwise_conv2d(const Tensor& x, const Tensor& kernel, Size2 strides, co
   return reshape(y, {g.N, g.OH, g.OW, g.C * M});
 }
 
+std::int64_t conv_transpose_length(std::int64_t in, std::int64_t k, std::int64_t s, const std::string& padding,
+                                   std::int64_t d, std::optional<std::int64_t> output_padding) {
+  if (in < 0) return -1;
+  const std::int64_t keff = (k - 1) * d + 1;
+  if (!output_padding) return padding == "same" ? in * s : in * s + std::max<std::int64_t>(keff - s, 0);
+  const std::int64_t pad = padding == "same" ? keff / 2 : 0;
+  return (in - 1) * s + keff - 2 * pad + *output_padding;
+}
+
 Tensor conv2d_transpose(const Tensor& x, const Tensor& kernel, Size2 strides, const std::string& padding,
-                        Size2 dilation) {
+                        Size2 dilation, std::optional<Size2> output_padding) {
   detail::check_defined("conv2d_transpose", x);
   detail::check_defined("conv2d_transpose", kernel, "kernel");
   detail::check_same_dtype("conv2d_transpose", x, kernel);
@@ -359,15 +368,21 @@ Tensor conv2d_transpose(const Tensor& x, const Tensor& kernel, Size2 strides, co
     detail::raise<ValueError>("conv2d_transpose: padding must be 'valid' or 'same', got '{}'", padding);
   const std::int64_t N = x.dim(0), H = x.dim(1), W = x.dim(2), Cin = x.dim(3);
   const std::int64_t KH = kernel.dim(0), KW = kernel.dim(1), O = kernel.dim(2);
-  auto out_len = [&](std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t d) {
-    const std::int64_t keff = (k - 1) * d + 1;
-    return padding == "same" ? in * s : in * s + std::max<std::int64_t>(keff - s, 0);
-  };
-  const std::int64_t OH = out_len(H, KH, strides.h, dilation.h), OW = out_len(W, KW, strides.w, dilation.w);
+  if (output_padding && (output_padding->h < 0 || output_padding->w < 0 || output_padding->h >= strides.h ||
+                         output_padding->w >= strides.w))
+    detail::raise<ValueError>("conv2d_transpose: output_padding ({}, {}) must be non-negative and less than the strides "
+                              "({}, {})",
+                              output_padding->h, output_padding->w, strides.h, strides.w);
+  const auto oph = output_padding ? std::optional<std::int64_t>(output_padding->h) : std::nullopt;
+  const auto opw = output_padding ? std::optional<std::int64_t>(output_padding->w) : std::nullopt;
+  const std::int64_t OH = conv_transpose_length(H, KH, strides.h, padding, dilation.h, oph);
+  const std::int64_t OW = conv_transpose_length(W, KW, strides.w, padding, dilation.w, opw);
   // The forward convolution whose input gradient this is: from [N, OH, OW, O] to [N, H, W, *].
   const auto g = detail::make_geom("conv2d_transpose", {N, OH, OW, O}, {KH, KW}, strides, padding, dilation);
   if (g.OH != H || g.OW != W)
-    detail::raise<RuntimeError>("conv2d_transpose: internal geometry mismatch ({}x{} vs {}x{})", g.OH, g.OW, H, W);
+    detail::raise<ValueError>("conv2d_transpose: an output of {}x{} does not convolve back to the input's {}x{} "
+                              "(kernel {}x{}, strides {}x{}, '{}' padding, output_padding)",
+                              OH, OW, H, W, KH, KW, strides.h, strides.w, padding);
   const Tensor cols = matmul(reshape(x, {N * H * W, Cin}), reshape(kernel, {KH * KW * O, Cin}), false, true);
   return detail::patches_grad(reshape(cols, {N, H, W, KH * KW * O}), g);
 }

@@ -66,6 +66,13 @@ static std::vector<LayerCase> conv_pooling_cases() {
       {"Conv2DTranspose", make<Conv2DTranspose>(8, Size2(3), Size2(2)), {{1, 3, 3, 4}}, {{1, 7, 7, 8}}, 2, 0, 296},
       {"Conv2DTranspose same", make<Conv2DTranspose>(2, Size2(3), Size2(2), std::string("same")), {{1, 3, 2, 1}},
        {{1, 6, 4, 2}}, 2, 0, 20},
+      // output_padding (1, 0): OH = (3 - 1) * 2 + 3 - 2 * 1 + 1 = 6, OW = (2 - 1) * 2 + 3 - 2 = 3
+      {"Conv2DTranspose output_padding", make_with<Conv2DTranspose>([] {
+         auto l = std::make_shared<Conv2DTranspose>(2, Size2(3), Size2(2), std::string("same"));
+         l->output_padding = Size2{1, 0};
+         return l;
+       }),
+       {{1, 3, 2, 1}}, {{1, 6, 3, 2}}, 2, 0, 20},
       {"MaxPooling2D", make<MaxPooling2D>(Size2(2)), {{2, 4, 5, 3}}, {{2, 2, 2, 3}}},
       {"MaxPooling2D same", make<MaxPooling2D>(Size2(3), std::optional<Size2>(Size2(2)), std::string("same")),
        {{1, 5, 5, 2}}, {{1, 3, 3, 2}}},

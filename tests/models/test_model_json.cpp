@@ -248,8 +248,6 @@ TEST_CASE("Keras options strata does not implement are refused rather than ignor
       {"LSTM", R"({"units": 3, "stateful": true})", R"({"units": 3, "stateful": false})", "stateful"},
       {"Embedding", R"({"input_dim": 5, "output_dim": 2, "mask_zero": true})",
        R"({"input_dim": 5, "output_dim": 2, "mask_zero": false})", "mask_zero"},
-      {"Conv2DTranspose", R"({"filters": 2, "kernel_size": 3, "output_padding": [1, 1]})",
-       R"({"filters": 2, "kernel_size": 3, "output_padding": null})", "output_padding"},
       {"MultiHeadAttention", R"({"num_heads": 2, "key_dim": 4, "attention_axes": [1, 2]})",
        R"({"num_heads": 2, "key_dim": 4, "attention_axes": null})", "attention_axes"},
       {"UpSampling2D", R"({"interpolation": "bilinear"})", R"({"interpolation": "nearest"})", "interpolation"},

@@ -169,6 +169,45 @@ TEST_CASE("conv2d_transpose is the gradient of conv2d and follows Keras's output
   }
 }
 
+TEST_CASE("conv2d_transpose with output_padding matches a direct scatter", "[conv]") {
+  // Keras's output length: (H - 1) * s + k - 2 * pad + p, pad = k / 2 ("same") or 0 ("valid");
+  // each input pixel scatters x * kernel into the rows from i * s - top, where top is TF's
+  // padding at the top of the forward convolution: (2 * pad - p) / 2 for "same", 0 for "valid".
+  struct Case {
+    std::int64_t h, w, k, s;
+    const char* padding;
+    std::int64_t ph, pw;
+  };
+  for (const Case& c : std::vector<Case>{{3, 3, 3, 2, "same", 1, 1}, {3, 4, 3, 2, "same", 0, 1},
+                                         {2, 3, 3, 3, "valid", 2, 1}, {4, 2, 2, 2, "valid", 1, 0}}) {
+    INFO(c.h << "x" << c.w << " k " << c.k << " s " << c.s << " " << c.padding << " p " << c.ph << "," << c.pw);
+    const Tensor x = rnd({1, c.h, c.w, 2}, 31), k = rnd({c.k, c.k, 3, 2}, 32);
+    const Tensor y = nn::conv2d_transpose(x, k, c.s, c.padding, 1, nn::Size2{c.ph, c.pw});
+    const bool same = std::string(c.padding) == "same";
+    const std::int64_t pad = same ? c.k / 2 : 0;
+    const std::int64_t OH = (c.h - 1) * c.s + c.k - 2 * pad + c.ph, OW = (c.w - 1) * c.s + c.k - 2 * pad + c.pw;
+    REQUIRE(y.shape() == Shape{1, OH, OW, 3});
+    const std::int64_t top = same ? (2 * pad - c.ph) / 2 : 0, left = same ? (2 * pad - c.pw) / 2 : 0;
+    const auto xv = values(x), kv = values(k);
+    std::vector<double> want(static_cast<std::size_t>(OH * OW * 3), 0.0);
+    for (std::int64_t i = 0; i < c.h; ++i)
+      for (std::int64_t j = 0; j < c.w; ++j)
+        for (std::int64_t a = 0; a < c.k; ++a)
+          for (std::int64_t b = 0; b < c.k; ++b) {
+            const std::int64_t r = i * c.s + a - top, q = j * c.s + b - left;
+            if (r < 0 || r >= OH || q < 0 || q >= OW) continue;
+            for (std::int64_t o = 0; o < 3; ++o)
+              for (std::int64_t ci = 0; ci < 2; ++ci)
+                want[static_cast<std::size_t>((r * OW + q) * 3 + o)] +=
+                    xv[static_cast<std::size_t>((i * c.w + j) * 2 + ci)] *
+                    kv[static_cast<std::size_t>(((a * c.k + b) * 3 + o) * 2 + ci)];
+          }
+    CHECK_TENSOR(y, {1, OH, OW, 3}, want, 1e-12);
+  }
+  CHECK_THROWS_WITH(nn::conv2d_transpose(rnd({1, 3, 3, 2}, 1), rnd({3, 3, 3, 2}, 2), 2, "same", 1, nn::Size2{2, 0}),
+                    Catch::Contains("less than the strides"));
+}
+
 TEST_CASE("convolutions gradcheck over strides, paddings, dilations and odd sizes", "[conv][gradcheck]") {
   for (const auto& c : kConvCases) {
     INFO("x " << c.x << " k " << c.k << " " << c.padding << " strides " << c.sh << "," << c.sw);
@@ -186,6 +225,12 @@ TEST_CASE("convolutions gradcheck over strides, paddings, dilations and odd size
                             {rnd({1, 3, 3, 2}, 18), rnd({3, 3, 2, 2}, 19)}));
   CHECK_GRADCHECK(gradcheck([](const auto& in) { return nn::conv2d_transpose(in[0], in[1], {2, 1}, "valid"); },
                             {rnd({1, 3, 2, 1}, 20), rnd({2, 3, 3, 1}, 21)}));
+  CHECK_GRADCHECK(gradcheck(
+      [](const auto& in) { return nn::conv2d_transpose(in[0], in[1], 2, "same", 1, nn::Size2{1, 0}); },
+      {rnd({1, 3, 2, 2}, 27), rnd({3, 3, 2, 2}, 28)}));
+  CHECK_GRADCHECK(gradcheck(
+      [](const auto& in) { return nn::conv2d_transpose(in[0], in[1], 3, "valid", 1, nn::Size2{2, 1}); },
+      {rnd({1, 2, 2, 1}, 29), rnd({2, 2, 2, 1}, 30)}));
   CHECK_GRADCHECK(gradcheck([](const auto& in) { return nn::extract_patches(in[0], {2, 3}, 2, "same"); },
                             {rnd({1, 5, 4, 2}, 22)}));
 }

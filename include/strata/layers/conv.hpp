@@ -4,6 +4,7 @@
 ///   auto c = layers::Conv2D(32, 3, 1, "same", "relu");     // filters, kernel, strides, padding, activation
 ///   KerasTensor y = layers::Conv2D(64, {3, 3}, 2)(x);
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "strata/layers/layer.hpp"
@@ -109,13 +110,18 @@ class SeparableConv2D : public ConvBase {
 };
 
 /// The transposed convolution: kernel [kh, kw, filters, C]; OH = H * s ("same") or
-/// H * s + max(k - s, 0) ("valid"), as Keras computes it.
+/// H * s + max(k - s, 0) ("valid"), as Keras computes it; with output_padding p (less than the
+/// strides), OH = (H - 1) * s + k - 2 * pad + p, pad = k / 2 ("same") or 0.
 class Conv2DTranspose : public ConvBase {
  public:
   STRATA_LAYER(Conv2DTranspose)
   Conv2DTranspose(std::int64_t filters, Size2 kernel_size, Size2 strides = 1, std::string padding = "valid",
                   ActivationFn activation = "linear", bool use_bias = true, Size2 dilation_rate = 1);
+  std::optional<Size2> output_padding;  ///< Keras's output_padding (null: the rule above)
   Shape compute_output_shape(const Shape& s) override;
+  Config get_config() const override;
+  /// ValueError unless each output padding is in [0, stride).
+  void check_output_padding() const;
 
  protected:
   void build(const Shape& s) override;

@@ -60,9 +60,15 @@ Tensor depthwise_conv2d(const Tensor& x, const Tensor& kernel, Size2 strides = 1
                         const std::string& padding = "valid", Size2 dilation = 1);
 /// The transpose (gradient) of conv2d, Keras's Conv2DTranspose: x [N, H, W, C_in],
 /// kernel [kh, kw, O, C_in] -> [N, OH, OW, O] with OH = H * s ("same") or
-/// H * s + max(k_eff - s, 0) ("valid").
+/// H * s + max(k_eff - s, 0) ("valid"); with output_padding p (each less than its stride),
+/// OH = (H - 1) * s + k_eff - 2 * pad + p, pad = k_eff / 2 ("same") or 0 (Keras's rule).
 Tensor conv2d_transpose(const Tensor& x, const Tensor& kernel, Size2 strides = 1,
-                        const std::string& padding = "valid", Size2 dilation = 1);
+                        const std::string& padding = "valid", Size2 dilation = 1,
+                        std::optional<Size2> output_padding = std::nullopt);
+/// The length a transposed convolution gives an axis of length `in` (-1 stays -1); Keras's
+/// deconv_output_length.
+std::int64_t conv_transpose_length(std::int64_t in, std::int64_t kernel, std::int64_t stride, const std::string& padding,
+                                   std::int64_t dilation = 1, std::optional<std::int64_t> output_padding = std::nullopt);
 /// Patches of x as rows (im2col, tf.image.extract_patches): [N, H, W, C] ->
 /// [N, OH, OW, kh * kw * C], ordered (kh, kw, C); cells outside the image are 0.
 Tensor extract_patches(const Tensor& x, Size2 sizes, Size2 strides = 1, const std::string& padding = "valid",
