@@ -7,6 +7,7 @@
 #   ./run.sh sanitize   build the tests with AddressSanitizer + UBSan in build-asan/ and run them
 #   ./run.sh fuzz [S]   build the libFuzzer targets with clang in build-fuzz/ and run each for S
 #                       seconds (default 60)
+#   ./run.sh realworld  run ../shared/realworld/check.sh (models made by other people) on the build
 #
 # The last line of `test` is "N passed, N failed" (Catch2 test cases plus example runs).
 set -euo pipefail
@@ -208,8 +209,19 @@ case "$cmd" in
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ]
     ;;
+  realworld)
+    install_missing
+    configure build
+    build build
+    corpus=${REALWORLD:-../shared/realworld}
+    if [ ! -x "$corpus/check.sh" ]; then
+      echo "no real-world corpus at $corpus (set REALWORLD=DIR)"
+      exit 2
+    fi
+    "$corpus/check.sh" build/strata "${@:2}"
+    ;;
   *)
-    echo "usage: ./run.sh {test|demo|bench|sanitize|fuzz}"
+    echo "usage: ./run.sh {test|demo|bench|sanitize|fuzz|realworld}"
     exit 2
     ;;
 esac
