@@ -303,15 +303,15 @@ ReLU::ReLU(std::optional<double> max_value_, double negative_slope_, double thre
   if (negative_slope < 0) detail::raise<ValueError>("ReLU: negative_slope must be >= 0, got {}", negative_slope);
 }
 
+// Keras 3's relu(x, negative_slope, max_value, threshold): x where x > threshold (strictly), else
+// 0, clipped to [0, max_value], minus negative_slope * relu(threshold - x). NaN stays NaN.
 Tensor ReLU::call(const Tensor& x, bool) {
-  Tensor y;
-  if (negative_slope == 0.0 && threshold == 0.0) {
-    y = relu(x);
-  } else {
-    const Tensor below = negative_slope == 0.0 ? zeros_like(x) : mul(sub(x, threshold), negative_slope);
-    y = where(greater_equal(x, threshold), x, below);
-  }
-  return max_value ? minimum(y, *max_value) : y;
+  if (negative_slope == 0.0 && threshold == 0.0 && !max_value) return relu(x);
+  if (negative_slope != 0.0 && threshold == 0.0 && !max_value) return leaky_relu(x, negative_slope);
+  Tensor y = threshold != 0.0 ? mul(x, cast(greater(x, threshold), x.dtype())) : relu(x);
+  if (max_value) y = clip(y, 0.0, *max_value);
+  if (negative_slope != 0.0) y = sub(y, mul(relu(sub(threshold, x)), negative_slope));
+  return y;
 }
 
 Config ReLU::get_config() const {

@@ -33,7 +33,7 @@ void forward_kernel(const T* x, const T* b, T* y, std::int64_t rows, std::int64_
           T* __restrict yr = y + r * C;
           for (std::int64_t c = 0; c < C; ++c) {
             const T v = xr[c] + br[c];
-            yr[c] = kRelu ? (v > T(0) ? v : T(0)) : v;
+            yr[c] = kRelu ? (v < T(0) ? T(0) : v) : v;  // relu(NaN) is NaN
           }
         }
       },

@@ -105,3 +105,25 @@ TEST_CASE("cast to int64 refuses NaN, infinities and values beyond int64", "[mat
   CHECK(cast(Tensor::from_vector({-2.7, 2.7, -9.2e18}, {3}, DType::float64), DType::int64).to_vector<std::int64_t>() ==
         std::vector<std::int64_t>{-2, 2, -9200000000000000000LL});
 }
+
+TEST_CASE("NaN through the relu layers and the fused bias + relu", "[nn][layers][nonfinite]") {
+  const Tensor x = Tensor::from_vector({kNan, 1.0, -1.0}, {1, 3});
+  CHECK(std::isnan(values(nn::bias_relu(x, Tensor::zeros({3})))[0]));
+  CHECK(std::isnan(values(layers::Activation(ActivationFn("relu"))(x))[0]));
+  CHECK(std::isnan(values(layers::ReLU()(x))[0]));
+  CHECK(std::isnan(values(layers::ReLU(std::optional<double>(6.0))(x))[0]));
+  CHECK(std::isnan(values(layers::ReLU(std::nullopt, 0.0, 0.5)(x))[0]));
+  auto dense = std::make_shared<layers::Dense>(2, ActivationFn("relu"));
+  const Tensor y = (*dense)(x);
+  CHECK(std::isnan(values(y)[0]));
+  CHECK(std::isnan(values(y)[1]));
+}
+
+TEST_CASE("ReLU keeps x only above its threshold, as Keras 3", "[layers][keras]") {
+  // Keras: x where x > threshold, else negative_slope * (x - threshold); at the threshold, 0
+  const Tensor x = Tensor::from_vector({0.5, 0.7, 0.2, -1.0}, {4}, DType::float64);
+  CHECK_TENSOR(layers::ReLU(std::nullopt, 0.0, 0.5)(x), {4}, {0.0, 0.7, 0.0, 0.0}, 1e-6);
+  CHECK_TENSOR(layers::ReLU(std::nullopt, 0.1, 0.5)(x), {4}, {0.0, 0.7, -0.03, -0.15}, 1e-6);
+  CHECK_TENSOR(layers::ReLU(std::optional<double>(0.6), 0.1, 0.5)(x), {4}, {0.0, 0.6, -0.03, -0.15}, 1e-6);
+  CHECK_TENSOR(layers::ReLU(std::nullopt, 0.2)(x), {4}, {0.5, 0.7, 0.2, -0.2}, 1e-6);
+}
