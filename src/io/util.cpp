@@ -98,6 +98,10 @@ void collect_named(const layers::Layer& l, std::vector<std::pair<std::string, Va
 
 /// Assigns `values` (name -> tensor) to the model's weights; every weight must get exactly one.
 void assign_named(const Model& model, const std::map<std::string, Tensor>& values, const std::string& what) {
+  if (!model.built() && !values.empty())
+    detail::raise<ValueError>("'{}': the model '{}' could not be built (its config gives no input shape: no InputLayer "
+                              "or batch_input_shape), so the file's {} weights have no place",
+                              what, model.name(), values.size());
   const auto named = named_weights(model);
   std::set<std::string> used;
   for (const auto& [name, var] : named) {

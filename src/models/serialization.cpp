@@ -324,6 +324,17 @@ std::shared_ptr<Model> sequential_from_config(const Config& cfg) {
     }
     model->add(layers::layer_from_config(lc));
   }
+  // A first layer that is itself a functional model carries the input shape (Teachable
+  // Machine's exports: Sequential[Sequential[MobileNet Model, ...], ...]), as Keras and TF.js
+  // build such a stack from it.
+  if (!have_shape && !model->layers().empty())
+    if (const auto* inner = dynamic_cast<const Model*>(model->layers().front().get());
+        inner && inner->built() && inner->inputs().size() == 1) {
+      const Shape& s = inner->inputs()[0].shape();
+      batch_shape = Shape(s.begin() + 1, s.end());
+      in_dtype = inner->inputs()[0].dtype();
+      have_shape = true;
+    }
   if (have_shape) {
     Shape full{-1};
     for (auto d : batch_shape) full.push_back(d);

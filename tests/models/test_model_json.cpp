@@ -380,3 +380,29 @@ TEST_CASE("an RNN called by keyword: sequences and initial_state", "[model][json
   // the initial state matters, so a model that dropped it would fail the check above
   CHECK_FALSE(allclose(m->get_layer("gru")->apply(std::vector<Tensor>{x})[0], want, 1e-4, 1e-4));
 }
+
+TEST_CASE("a Sequential whose first layer is a functional model is built from that model's input", "[models][config]") {
+  // Teachable Machine's exports: Sequential[Functional, ...] with no InputLayer of its own
+  const std::string json = R"({"class_name": "Sequential", "config": {"name": "outer", "layers": [
+    {"class_name": "Functional", "config": {"name": "inner", "layers": [
+       {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], "dtype": "float32", "name": "x"},
+        "name": "x", "inbound_nodes": []},
+       {"class_name": "Dense", "config": {"name": "d_inner", "units": 3}, "name": "d_inner",
+        "inbound_nodes": [[["x", 0, 0, {}]]]}],
+      "input_layers": [["x", 0, 0]], "output_layers": [["d_inner", 0, 0]]}},
+    {"class_name": "Dense", "config": {"name": "d_outer", "units": 2}}]}})";
+  const auto m = models::model_from_json(json);
+  REQUIRE(m->built());
+  CHECK(m->count_params() == 4 * 3 + 3 + 3 * 2 + 2);
+  const Tensor x = rnd({2, 4}, 3).astype(DType::float32);
+  const auto& w = m->get_weights();
+  const Tensor want = matmul(matmul(x, w[0]) + w[1], w[2]) + w[3];
+  CHECK(allclose(m->predict(x), want, 1e-6, 1e-6));
+  // without anything giving an input shape, a file's weights cannot load: said at load
+  const auto unbuilt = models::model_from_json(
+      R"({"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Dense", "config": {"units": 2}}]}})");
+  CHECK_FALSE(unbuilt->built());
+  const std::string path = temp_path("unbuilt.npz");
+  io::save_npz(path, {{"dense/kernel", Tensor::ones({3, 2})}});
+  CHECK_THROWS_WITH(unbuilt->load_weights(path), Catch::Contains("could not be built"));
+}
