@@ -12,12 +12,6 @@ using namespace strata::testing;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  REQUIRE(f.good());
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
 Tensor tensor_of(const Config& c) {
   std::vector<double> data;
   for (const Config& v : c.at("data").items()) data.push_back(v.as_double());

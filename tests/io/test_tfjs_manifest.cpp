@@ -12,12 +12,6 @@ using namespace strata::testing;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  REQUIRE(f.good());
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
 std::shared_ptr<Model> lstm_model() {
   using namespace strata::layers;
   clear_session();

@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <sys/wait.h>
 #include <stdexcept>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,13 @@ inline std::string temp_path(const std::string& name) {
 
 /// A file of tests/fixtures (made by the scripts there with the real peer: NumPy, TensorFlow.js).
 inline std::string fixture(const std::string& name) { return std::string(STRATA_FIXTURES) + "/" + name; }
+
+/// A file's bytes (the test fails when it cannot be opened).
+inline std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  REQUIRE(f.good());
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
 
 /// Runs a shell command; returns its exit status and what it printed (stdout and stderr).
 inline std::pair<int, std::string> run_command(const std::string& command) {
