@@ -279,7 +279,7 @@ void load_weights(Model& model, const std::string& path, const LoadOptions& o) {
     case Content::zip: {
       if (ends_with(path, ".npz")) {
         std::map<std::string, Tensor> values;
-        for (auto& [name, t] : load_npz(path)) values[name] = t;
+        for (auto& [name, t] : npz_from_bytes(bytes, path)) values[name] = t;
         return assign_named(model, values, path);
       }
       if (is_keras_archive(bytes, path)) return keras::load_keras_weights(model, bytes, path);
