@@ -6,6 +6,7 @@
 
 #include "detail/errors.hpp"
 #include "layers/config_util.hpp"
+#include "strata/layers/fields.hpp"
 #include "layers/registry.hpp"
 #include "layers/node.hpp"
 #include "strata/ops.hpp"
@@ -41,24 +42,25 @@ Shape Dense::compute_output_shape(const Shape& s) {
   return out;
 }
 
-Config Dense::get_config() const {
-  Config c = base_config();
-  c["units"] = units;
-  c["activation"] = activation.name();
-  c["use_bias"] = use_bias;
-  cfg::write_kernel_bias_args(c, *this);
-  return c;
+const Fields<Dense>& Dense::config_fields() {
+  static const auto f = Fields<Dense>("Dense")
+                            .args("units", &Dense::units)
+                            .field("activation", &Dense::activation)
+                            .field("use_bias", &Dense::use_bias)
+                            .kernel_bias();
+  return f;
 }
+Config Dense::get_config() const { return config_fields().write(*this, base_config()); }
 
 // ---- Activation ---------------------------------------------------------------------------------------
 
 Activation::Activation(ActivationFn activation_) : activation(std::move(activation_)) {}
 Tensor Activation::call(const Tensor& x, bool) { return activation(x); }
-Config Activation::get_config() const {
-  Config c = base_config();
-  c["activation"] = activation.name();
-  return c;
+const Fields<Activation>& Activation::config_fields() {
+  static const auto f = Fields<Activation>("Activation").args("activation", &Activation::activation);
+  return f;
 }
+Config Activation::get_config() const { return config_fields().write(*this, base_config()); }
 
 // ---- Dropout --------------------------------------------------------------------------------------------
 
@@ -82,19 +84,14 @@ Tensor Dropout::call(const Tensor& x, bool training) {
   return mul(x, nn::dropout(Tensor::ones(ns, x.dtype()), rate, op_seed, true));
 }
 
-Config Dropout::get_config() const {
-  Config c = base_config();
-  c["rate"] = rate;
-  if (noise_shape.empty()) {
-    c["noise_shape"] = Config();
-  } else {
-    Config ns = Config::list();
-    for (auto d : noise_shape) ns.push_back(d < 0 ? Config() : Config(d));
-    c["noise_shape"] = ns;
-  }
-  c["seed"] = seed ? Config(static_cast<long long>(*seed)) : Config();
-  return c;
+const Fields<Dropout>& Dropout::config_fields() {
+  static const auto f = Fields<Dropout>("Dropout")
+                            .args("rate", &Dropout::rate)
+                            .field("noise_shape", &Dropout::noise_shape, IntListOrNull{})
+                            .field("seed", &Dropout::seed);
+  return f;
 }
+Config Dropout::get_config() const { return config_fields().write(*this, base_config()); }
 
 // ---- Flatten, Reshape, Permute, RepeatVector ----------------------------------------------------------
 
@@ -157,11 +154,11 @@ Tensor Reshape::call(const Tensor& x, bool) {
   return reshape(x, out);
 }
 
-Config Reshape::get_config() const {
-  Config c = base_config();
-  c["target_shape"] = shape_to_config(target_shape);
-  return c;
+const Fields<Reshape>& Reshape::config_fields() {
+  static const auto f = Fields<Reshape>("Reshape").args("target_shape", &Reshape::target_shape);
+  return f;
 }
+Config Reshape::get_config() const { return config_fields().write(*this, base_config()); }
 
 Permute::Permute(std::vector<std::int64_t> d) : dims(std::move(d)) {
   std::vector<bool> seen(dims.size() + 1, false);
@@ -188,13 +185,11 @@ Tensor Permute::call(const Tensor& x, bool) {
   return transpose(x, perm);
 }
 
-Config Permute::get_config() const {
-  Config c = base_config();
-  Config d = Config::list();
-  for (auto v : dims) d.push_back(v);
-  c["dims"] = d;
-  return c;
+const Fields<Permute>& Permute::config_fields() {
+  static const auto f = Fields<Permute>("Permute").args("dims", &Permute::dims);
+  return f;
 }
+Config Permute::get_config() const { return config_fields().write(*this, base_config()); }
 
 RepeatVector::RepeatVector(std::int64_t n_) : n(n_) {
   if (n <= 0) detail::raise<ValueError>("RepeatVector: n must be positive, got {}", n);
@@ -210,11 +205,11 @@ Tensor RepeatVector::call(const Tensor& x, bool) {
   return broadcast_to(expand_dims(x, 1), {x.dim(0), n, x.dim(1)});
 }
 
-Config RepeatVector::get_config() const {
-  Config c = base_config();
-  c["n"] = n;
-  return c;
+const Fields<RepeatVector>& RepeatVector::config_fields() {
+  static const auto f = Fields<RepeatVector>("RepeatVector").args("n", &RepeatVector::n);
+  return f;
 }
+Config RepeatVector::get_config() const { return config_fields().write(*this, base_config()); }
 
 // ---- Lambda ----------------------------------------------------------------------------------------------
 
@@ -284,21 +279,25 @@ Shape Embedding::compute_output_shape(const Shape& s) {
   return out;
 }
 
-Config Embedding::get_config() const {
-  Config c = base_config();
-  c["input_dim"] = input_dim;
-  c["output_dim"] = output_dim;
-  c["embeddings_initializer"] = cfg::of(embeddings_initializer);
-  c["embeddings_regularizer"] = cfg::of(embeddings_regularizer);
-  c["embeddings_constraint"] = cfg::of(embeddings_constraint);
-  c["mask_zero"] = false;
-  return c;
+const Fields<Embedding>& Embedding::config_fields() {
+  static const auto f = Fields<Embedding>("Embedding")
+                            .args("input_dim", &Embedding::input_dim, "output_dim", &Embedding::output_dim)
+                            .field("embeddings_initializer", &Embedding::embeddings_initializer)
+                            .field("embeddings_regularizer", &Embedding::embeddings_regularizer)
+                            .field("embeddings_constraint", &Embedding::embeddings_constraint)
+                            .unsupported("mask_zero", false);  // strata has no masking yet
+  return f;
 }
+Config Embedding::get_config() const { return config_fields().write(*this, base_config()); }
 
 // ---- activation layers ---------------------------------------------------------------------------------------
 
 ReLU::ReLU(std::optional<double> max_value_, double negative_slope_, double threshold_)
     : max_value(max_value_), negative_slope(negative_slope_), threshold(threshold_) {
+  validate();
+}
+
+void ReLU::validate() const {
   if (max_value && *max_value < 0) detail::raise<ValueError>("ReLU: max_value must be >= 0, got {}", *max_value);
   if (negative_slope < 0) detail::raise<ValueError>("ReLU: negative_slope must be >= 0, got {}", negative_slope);
 }
@@ -314,23 +313,29 @@ Tensor ReLU::call(const Tensor& x, bool) {
   return y;
 }
 
-Config ReLU::get_config() const {
-  Config c = base_config();
-  c["max_value"] = max_value ? Config(*max_value) : Config();
-  c["negative_slope"] = negative_slope;
-  c["threshold"] = threshold;
-  return c;
+const Fields<ReLU>& ReLU::config_fields() {
+  static const auto f = Fields<ReLU>("ReLU")
+                            .field("max_value", &ReLU::max_value)
+                            .field("negative_slope", &ReLU::negative_slope)
+                            .field("threshold", &ReLU::threshold)
+                            .validate(&ReLU::validate);
+  return f;
 }
+Config ReLU::get_config() const { return config_fields().write(*this, base_config()); }
 
-LeakyReLU::LeakyReLU(double alpha_) : alpha(alpha_) {
+LeakyReLU::LeakyReLU(double alpha_) : alpha(alpha_) { validate(); }
+void LeakyReLU::validate() const {
   if (alpha < 0) detail::raise<ValueError>("LeakyReLU: alpha must be >= 0, got {}", alpha);
 }
 Tensor LeakyReLU::call(const Tensor& x, bool) { return leaky_relu(x, alpha); }
-Config LeakyReLU::get_config() const {
-  Config c = base_config();
-  c["alpha"] = alpha;
-  return c;
+const Fields<LeakyReLU>& LeakyReLU::config_fields() {
+  static const auto f = Fields<LeakyReLU>("LeakyReLU")
+                            .field("alpha", &LeakyReLU::alpha)
+                            .alias("negative_slope")  // Keras 3's name
+                            .validate(&LeakyReLU::validate);
+  return f;
 }
+Config LeakyReLU::get_config() const { return config_fields().write(*this, base_config()); }
 
 PReLU::PReLU(std::vector<std::int64_t> shared_axes_) : shared_axes(std::move(shared_axes_)) {}
 
@@ -353,58 +358,42 @@ void PReLU::build(const Shape& s) {
 // relu(x) - alpha * relu(-x)
 Tensor PReLU::call(const Tensor& x, bool) { return sub(relu(x), mul(alpha, relu(neg(x)))); }
 
-Config PReLU::get_config() const {
-  Config c = base_config();
-  c["alpha_initializer"] = cfg::of(alpha_initializer);
-  c["alpha_regularizer"] = cfg::of(alpha_regularizer);
-  c["alpha_constraint"] = cfg::of(alpha_constraint);
-  Config axes = Config::list();
-  for (auto a : shared_axes) axes.push_back(a);
-  c["shared_axes"] = shared_axes.empty() ? Config() : axes;
-  return c;
+const Fields<PReLU>& PReLU::config_fields() {
+  static const auto f = Fields<PReLU>("PReLU")
+                            .field("alpha_initializer", &PReLU::alpha_initializer)
+                            .field("alpha_regularizer", &PReLU::alpha_regularizer)
+                            .field("alpha_constraint", &PReLU::alpha_constraint)
+                            .field("shared_axes", &PReLU::shared_axes, IntListOrNull{});
+  return f;
 }
+Config PReLU::get_config() const { return config_fields().write(*this, base_config()); }
 
 ELU::ELU(double alpha_) : alpha(alpha_) {}
 Tensor ELU::call(const Tensor& x, bool) { return elu(x, alpha); }
-Config ELU::get_config() const {
-  Config c = base_config();
-  c["alpha"] = alpha;
-  return c;
+const Fields<ELU>& ELU::config_fields() {
+  static const auto f = Fields<ELU>("ELU").field("alpha", &ELU::alpha);
+  return f;
 }
+Config ELU::get_config() const { return config_fields().write(*this, base_config()); }
 
 Softmax::Softmax(std::int64_t axis_) : axis(axis_) {}
 Tensor Softmax::call(const Tensor& x, bool) { return nn::softmax(x, axis); }
-Config Softmax::get_config() const {
-  Config c = base_config();
-  c["axis"] = axis;
-  return c;
+const Fields<Softmax>& Softmax::config_fields() {
+  static const auto f = Fields<Softmax>("Softmax").field("axis", &Softmax::axis);
+  return f;
 }
+Config Softmax::get_config() const { return config_fields().write(*this, base_config()); }
 
 // ---- registration -------------------------------------------------------------------------------------------
 
-namespace {
-std::vector<std::int64_t> int_list(const Config& c) {
-  std::vector<std::int64_t> v;
-  if (c.is_list())
-    for (const auto& x : c.items()) v.push_back(x.is_null() ? -1 : x.as_int());
-  return v;
-}
-
-}  // namespace
-
 void register_core_layers(Registry& r) {
-  r.add("Dense", [](const Config& c) {
-    auto l = std::make_shared<Dense>(c.at("units").as_int(), ActivationFn(cfg::activation(c)), c.get_bool("use_bias", true));
-    return cfg::read_kernel_bias_args(l, c);
-  });
-  r.add("Activation", [](const Config& c) { return std::make_shared<Activation>(ActivationFn(cfg::activation(c))); });
-  r.add("Dropout", [](const Config& c) {
-    return std::make_shared<Dropout>(c.at("rate").as_double(), cfg::seed(c), int_list(c.contains("noise_shape") ? c.at("noise_shape") : Config()));
-  });
+  r.add("Dense", Dense::config_fields().factory());
+  r.add("Activation", Activation::config_fields().factory());
+  r.add("Dropout", Dropout::config_fields().factory());
   r.add_channels_last("Flatten", [](const Config&) { return std::make_shared<Flatten>(); });
-  r.add("Reshape", [](const Config& c) { return std::make_shared<Reshape>(shape_from_config(c.at("target_shape"))); });
-  r.add("Permute", [](const Config& c) { return std::make_shared<Permute>(int_list(c.at("dims"))); });
-  r.add("RepeatVector", [](const Config& c) { return std::make_shared<RepeatVector>(c.at("n").as_int()); });
+  r.add("Reshape", Reshape::config_fields().factory());
+  r.add("Permute", Permute::config_fields().factory());
+  r.add("RepeatVector", RepeatVector::config_fields().factory());
   r.add("Lambda", [](const Config& c) -> std::shared_ptr<Layer> {
     const Config* f = c.find("function");
     if (!f || !f->is_string())
@@ -426,31 +415,12 @@ void register_core_layers(Registry& r) {
     if (const Config* o = c.find("output_shape"); o && o->is_list()) os = shape_from_config(*o);
     return std::make_shared<Lambda>(fn, f->as_string(), os);
   });
-  r.add("Embedding", [](const Config& c) {
-    auto l = std::make_shared<Embedding>(c.at("input_dim").as_int(), c.at("output_dim").as_int());
-    l->embeddings_initializer = cfg::initializer(c, "embeddings_initializer", "uniform");
-    l->embeddings_regularizer = cfg::regularizer(c, "embeddings_regularizer");
-    l->embeddings_constraint = cfg::constraint(c, "embeddings_constraint");
-    cfg::refuse_unless_default(c, "Embedding", "mask_zero", false);  // strata has no masking
-    return l;
-  });
-  r.add("ReLU", [](const Config& c) {
-    const Config* m = c.find("max_value");
-    return std::make_shared<ReLU>(m && !m->is_null() ? std::optional<double>(m->as_double()) : std::nullopt,
-                                  c.get_double("negative_slope", 0.0), c.get_double("threshold", 0.0));
-  });
-  r.add("LeakyReLU", [](const Config& c) {
-    return std::make_shared<LeakyReLU>(c.get_double("alpha", c.get_double("negative_slope", 0.3)));
-  });
-  r.add("PReLU", [](const Config& c) {
-    auto l = std::make_shared<PReLU>(int_list(c.contains("shared_axes") ? c.at("shared_axes") : Config()));
-    l->alpha_initializer = cfg::initializer(c, "alpha_initializer", "zeros");
-    l->alpha_regularizer = cfg::regularizer(c, "alpha_regularizer");
-    l->alpha_constraint = cfg::constraint(c, "alpha_constraint");
-    return l;
-  });
-  r.add("ELU", [](const Config& c) { return std::make_shared<ELU>(c.get_double("alpha", 1.0)); });
-  r.add("Softmax", [](const Config& c) { return std::make_shared<Softmax>(c.get_int("axis", -1)); });
+  r.add("Embedding", Embedding::config_fields().factory());
+  r.add("ReLU", ReLU::config_fields().factory());
+  r.add("LeakyReLU", LeakyReLU::config_fields().factory());
+  r.add("PReLU", PReLU::config_fields().factory());
+  r.add("ELU", ELU::config_fields().factory());
+  r.add("Softmax", Softmax::config_fields().factory());
   r.add("InputLayer", [](const Config& c) {
     const Config* s = c.find("batch_input_shape");
     if (!s) s = c.find("batch_shape");

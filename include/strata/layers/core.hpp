@@ -33,7 +33,7 @@ class Dense : public Layer {
   Variable kernel, bias;  // after build
 
   Shape compute_output_shape(const Shape& input_shape) override;
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(Dense)
 
  protected:
   void build(const Shape& input_shape) override;
@@ -47,7 +47,7 @@ class Activation : public Layer {
   explicit Activation(ActivationFn activation);
   ActivationFn activation;
   Shape compute_output_shape(const Shape& s) override { return s; }
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(Activation)
 
  protected:
   Tensor call(const Tensor& x, bool training) override;
@@ -65,7 +65,7 @@ class Dropout : public Layer {
   std::optional<std::uint64_t> seed;
   Shape compute_output_shape(const Shape& s) override { return s; }
   DType compute_output_dtype(const std::vector<DType>& in) const override { return in.at(0); }
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(Dropout)
 
  protected:
   Tensor call(const Tensor& x, bool training) override;
@@ -94,7 +94,7 @@ class Reshape : public Layer {
   Shape target_shape;
   Shape compute_output_shape(const Shape& s) override;
   DType compute_output_dtype(const std::vector<DType>& in) const override { return in.at(0); }
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(Reshape)
 
  protected:
   Tensor call(const Tensor& x, bool training) override;
@@ -108,7 +108,7 @@ class Permute : public Layer {
   std::vector<std::int64_t> dims;
   Shape compute_output_shape(const Shape& s) override;
   DType compute_output_dtype(const std::vector<DType>& in) const override { return in.at(0); }
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(Permute)
 
  protected:
   void build(const Shape& s) override;
@@ -123,7 +123,7 @@ class RepeatVector : public Layer {
   std::int64_t n;
   Shape compute_output_shape(const Shape& s) override;
   DType compute_output_dtype(const std::vector<DType>& in) const override { return in.at(0); }
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(RepeatVector)
 
  protected:
   Tensor call(const Tensor& x, bool training) override;
@@ -160,7 +160,7 @@ class Embedding : public Layer {
   Constraint embeddings_constraint;
   Variable embeddings;
   Shape compute_output_shape(const Shape& s) override;
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(Embedding)
 
  protected:
   void build(const Shape& s) override;
@@ -175,10 +175,13 @@ class ReLU : public Layer {
   std::optional<double> max_value;
   double negative_slope, threshold;
   Shape compute_output_shape(const Shape& s) override { return s; }
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(ReLU)
 
  protected:
   Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  void validate() const;
 };
 
 class LeakyReLU : public Layer {
@@ -188,10 +191,13 @@ class LeakyReLU : public Layer {
   explicit LeakyReLU(double alpha = 0.3);
   double alpha;
   Shape compute_output_shape(const Shape& s) override { return s; }
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(LeakyReLU)
 
  protected:
   Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  void validate() const;
 };
 
 /// Leaky ReLU with a learned slope per element (shared along `shared_axes`, 1-based).
@@ -205,7 +211,7 @@ class PReLU : public Layer {
   Constraint alpha_constraint;
   Variable alpha;
   Shape compute_output_shape(const Shape& s) override { return s; }
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(PReLU)
 
  protected:
   void build(const Shape& s) override;
@@ -218,7 +224,7 @@ class ELU : public Layer {
   explicit ELU(double alpha = 1.0);
   double alpha;
   Shape compute_output_shape(const Shape& s) override { return s; }
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(ELU)
 
  protected:
   Tensor call(const Tensor& x, bool training) override;
@@ -230,7 +236,7 @@ class Softmax : public Layer {
   explicit Softmax(std::int64_t axis = -1);
   std::int64_t axis;
   Shape compute_output_shape(const Shape& s) override { return s; }
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(Softmax)
 
  protected:
   Tensor call(const Tensor& x, bool training) override;

@@ -42,6 +42,8 @@ namespace strata {
 
 namespace layers {
 class Layer;
+template <class L>
+class Fields;
 }
 namespace detail {
 struct Node;
@@ -261,6 +263,12 @@ class LayerRef {
   [[noreturn]] static void throw_not_movable(const std::string& class_name);
   std::shared_ptr<Layer> layer_;
 };
+
+/// Declares a layer's config: get_config() and its one list of config fields
+/// (strata/layers/fields.hpp), which also builds the layer from a config.
+#define STRATA_LAYER_CONFIG(Class)                                                          \
+  ::strata::Config get_config() const override;                                            \
+  static const ::strata::layers::Fields<Class>& config_fields();
 
 /// Defines class_name() and the move into a shared_ptr for a layer class.
 #define STRATA_LAYER(Class)                                                                 \
