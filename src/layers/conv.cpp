@@ -2,6 +2,7 @@
 
 #include "detail/errors.hpp"
 #include "layers/config_util.hpp"
+#include "strata/layers/fields.hpp"
 #include "layers/registry.hpp"
 #include "strata/ops.hpp"
 
@@ -17,17 +18,6 @@ std::int64_t out_len(std::int64_t in, std::int64_t k, std::int64_t s, const std:
   return in < 0 ? -1 : nn::conv_output_length(in, k, s, p, d);
 }
 
-/// Keras names the depthwise kernel's arguments depthwise_initializer, ... (followed by
-/// pointwise_initializer when given, as SeparableConv2D's config lists them).
-void rename_depthwise_args(Config& c, const Config* pointwise_initializer = nullptr) {
-  for (const char* what : {"initializer", "regularizer", "constraint"}) {
-    const std::string from = std::string("kernel_") + what;
-    const Config v = c.at(from);  // a copy: inserting may move the entries
-    c.erase(from);
-    c[std::string("depthwise_") + what] = v;
-    if (pointwise_initializer && from == "kernel_initializer") c["pointwise_initializer"] = *pointwise_initializer;
-  }
-}
 
 }  // namespace
 
@@ -39,12 +29,16 @@ ConvBase::ConvBase(std::int64_t filters_, Size2 kernel_size_, Size2 strides_, st
       padding(std::move(padding_)),
       activation(std::move(activation_)),
       use_bias(use_bias_),
-      dilation_rate(dilation_rate_) {
+      dilation_rate(dilation_rate_) {}
+
+void ConvBase::check_conv(const char* cls, bool needs_filters, bool causal_ok) const {
   if (kernel_size.h <= 0 || kernel_size.w <= 0 || strides.h <= 0 || strides.w <= 0 || dilation_rate.h <= 0 ||
       dilation_rate.w <= 0)
-    detail::raise<ValueError>("convolution: kernel_size ({}, {}), strides ({}, {}) and dilation_rate ({}, {}) must be "
-                              "positive",
-                              kernel_size.h, kernel_size.w, strides.h, strides.w, dilation_rate.h, dilation_rate.w);
+    detail::raise<ValueError>("{}: kernel_size ({}, {}), strides ({}, {}) and dilation_rate ({}, {}) must be positive",
+                              cls, kernel_size.h, kernel_size.w, strides.h, strides.w, dilation_rate.h,
+                              dilation_rate.w);
+  if (needs_filters && filters <= 0) detail::raise<ValueError>("{}: filters must be positive, got {}", cls, filters);
+  check_padding(cls, padding, causal_ok);
 }
 
 Tensor ConvBase::finish(const Tensor& y) const {
@@ -53,21 +47,36 @@ Tensor ConvBase::finish(const Tensor& y) const {
   return activation(nn::bias_add(y, bias));
 }
 
-Config ConvBase::conv_config(bool two_d) const {
-  Config c = base_config();
-  if (filters > 0) c["filters"] = filters;
-  c["kernel_size"] = two_d ? cfg::pair(kernel_size.h, kernel_size.w) : Config::list({kernel_size.w});
-  c["strides"] = two_d ? cfg::pair(strides.h, strides.w) : Config::list({strides.w});
-  c["padding"] = padding;
-  c["data_format"] = "channels_last";
-  c["dilation_rate"] = two_d ? cfg::pair(dilation_rate.h, dilation_rate.w) : Config::list({dilation_rate.w});
-  c["activation"] = activation.name();
-  c["use_bias"] = use_bias;
-  cfg::write_kernel_bias_args(c, *this);
-  return c;
-}
+/// The keys every convolution shares, in Keras's order; 1-D layers write their sizes as [w].
+/// The depthwise convolutions' own keys, in the order strata has always written them (bias
+/// first; SeparableConv2D's pointwise_initializer after the depthwise one).
+struct DepthwiseFields {
+  template <class L>
+  void operator()(Fields<L>& f) const {
+    f.field("bias_initializer", &L::bias_initializer)
+        .field("bias_regularizer", &L::bias_regularizer)
+        .field("bias_constraint", &L::bias_constraint)
+        .field("depth_multiplier", &L::depth_multiplier)
+        .field("depthwise_initializer", &L::kernel_initializer);
+    if constexpr (std::is_same_v<L, SeparableConv2D>) f.field("pointwise_initializer", &L::pointwise_initializer);
+    f.field("depthwise_regularizer", &L::kernel_regularizer).field("depthwise_constraint", &L::kernel_constraint);
+  }
+};
 
-Config ConvBase::get_config() const { return conv_config(true); }
+template <class Size = ConfigCodec<Size2>>
+struct ConvFields {
+  template <class L>
+  void operator()(Fields<L>& f) const {
+    f.field("kernel_size", &L::kernel_size, Size{})
+        .field("strides", &L::strides, Size{})
+        .field("padding", &L::padding)
+        .unsupported("data_format", "channels_last")
+        .field("dilation_rate", &L::dilation_rate, Size{})
+        .unsupported("groups", 1, /*written=*/false)  // grouped convolutions
+        .field("activation", &L::activation)
+        .field("use_bias", &L::use_bias);
+  }
+};
 
 void ConvBase::check_rank(const Shape& s, bool two_d) const {
   if (two_d && s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
@@ -98,9 +107,20 @@ Conv2D::Conv2D(std::int64_t filters_, Size2 kernel_size_, Size2 strides_, std::s
                ActivationFn activation_, bool use_bias_, Size2 dilation_rate_)
     : ConvBase(filters_, kernel_size_, strides_, std::move(padding_), std::move(activation_), use_bias_,
                dilation_rate_) {
-  if (filters <= 0) detail::raise<ValueError>("Conv2D: filters must be positive, got {}", filters);
-  check_padding("Conv2D", padding, false);
+  validate();
 }
+
+void Conv2D::validate() const { check_conv("Conv2D", true, false); }
+
+const Fields<Conv2D>& Conv2D::config_fields() {
+  static const auto f = Fields<Conv2D>("Conv2D")
+                            .args("filters", &Conv2D::filters, "kernel_size", &Conv2D::kernel_size)
+                            .with(ConvFields<>{})
+                            .kernel_bias()
+                            .validate(&Conv2D::validate);
+  return f;
+}
+Config Conv2D::get_config() const { return config_fields().write(*this, base_config()); }
 
 void Conv2D::build(const Shape& s) {
   const std::int64_t c = input_channels(s, true);
@@ -121,9 +141,22 @@ Conv1D::Conv1D(std::int64_t filters_, std::int64_t kernel_size_, std::int64_t st
                ActivationFn activation_, bool use_bias_, std::int64_t dilation_rate_)
     : ConvBase(filters_, {1, kernel_size_}, {1, strides_}, std::move(padding_), std::move(activation_), use_bias_,
                {1, dilation_rate_}) {
-  if (filters <= 0) detail::raise<ValueError>("Conv1D: filters must be positive, got {}", filters);
-  check_padding("Conv1D", padding, true);
+  validate();
 }
+
+void Conv1D::validate() const { check_conv("Conv1D", true, true); }
+
+const Fields<Conv1D>& Conv1D::config_fields() {
+  static const auto f = Fields<Conv1D>("Conv1D")
+                            .construct([] { return std::make_shared<Conv1D>(1, 1); })  // then every field
+                            .field("filters", &Conv1D::filters)
+                            .required()
+                            .with(ConvFields<Width>{})
+                            .kernel_bias()
+                            .validate(&Conv1D::validate);
+  return f;
+}
+Config Conv1D::get_config() const { return config_fields().write(*this, base_config()); }
 
 void Conv1D::build(const Shape& s) {
   const std::int64_t c = input_channels(s, false);
@@ -140,7 +173,6 @@ Shape Conv1D::compute_output_shape(const Shape& s) {
   return {s[0], out_len(s[1], kernel_size.w, strides.w, padding, dilation_rate.w), filters};
 }
 
-Config Conv1D::get_config() const { return conv_config(false); }
 
 // ---- DepthwiseConv2D ------------------------------------------------------------------------------------------
 
@@ -149,10 +181,24 @@ DepthwiseConv2D::DepthwiseConv2D(Size2 kernel_size_, Size2 strides_, std::string
                                  Size2 dilation_rate_)
     : ConvBase(0, kernel_size_, strides_, std::move(padding_), std::move(activation_), use_bias_, dilation_rate_),
       depth_multiplier(depth_multiplier_) {
+  validate();
+}
+
+void DepthwiseConv2D::validate() const {
+  check_conv("DepthwiseConv2D", false, false);
   if (depth_multiplier <= 0)
     detail::raise<ValueError>("DepthwiseConv2D: depth_multiplier must be positive, got {}", depth_multiplier);
-  check_padding("DepthwiseConv2D", padding, false);
 }
+
+const Fields<DepthwiseConv2D>& DepthwiseConv2D::config_fields() {
+  static const auto f = Fields<DepthwiseConv2D>("DepthwiseConv2D")
+                            .args("kernel_size", &DepthwiseConv2D::kernel_size)
+                            .with(ConvFields<>{})
+                            .with(DepthwiseFields{})
+                            .validate(&DepthwiseConv2D::validate);
+  return f;
+}
+Config DepthwiseConv2D::get_config() const { return config_fields().write(*this, base_config()); }
 
 void DepthwiseConv2D::build(const Shape& s) {
   const std::int64_t c = input_channels(s, true);
@@ -169,12 +215,6 @@ Shape DepthwiseConv2D::compute_output_shape(const Shape& s) {
   return conv2d_output_shape(s, s.rank() == 4 && s[3] >= 0 ? s[3] * depth_multiplier : -1);
 }
 
-Config DepthwiseConv2D::get_config() const {
-  Config c = conv_config(true);
-  c["depth_multiplier"] = depth_multiplier;
-  rename_depthwise_args(c);
-  return c;
-}
 
 // ---- SeparableConv2D ------------------------------------------------------------------------------------------
 
@@ -184,11 +224,26 @@ SeparableConv2D::SeparableConv2D(std::int64_t filters_, Size2 kernel_size_, Size
     : ConvBase(filters_, kernel_size_, strides_, std::move(padding_), std::move(activation_), use_bias_,
                dilation_rate_),
       depth_multiplier(depth_multiplier_) {
-  if (filters <= 0) detail::raise<ValueError>("SeparableConv2D: filters must be positive, got {}", filters);
+  validate();
+}
+
+void SeparableConv2D::validate() const {
+  check_conv("SeparableConv2D", true, false);
   if (depth_multiplier <= 0)
     detail::raise<ValueError>("SeparableConv2D: depth_multiplier must be positive, got {}", depth_multiplier);
-  check_padding("SeparableConv2D", padding, false);
 }
+
+const Fields<SeparableConv2D>& SeparableConv2D::config_fields() {
+  static const auto f = Fields<SeparableConv2D>("SeparableConv2D")
+                            .args("filters", &SeparableConv2D::filters, "kernel_size", &SeparableConv2D::kernel_size)
+                            .with(ConvFields<>{})
+                            .with(DepthwiseFields{})
+                            .unsupported("pointwise_regularizer", Config(), /*written=*/false)
+                            .unsupported("pointwise_constraint", Config(), /*written=*/false)
+                            .validate(&SeparableConv2D::validate);
+  return f;
+}
+Config SeparableConv2D::get_config() const { return config_fields().write(*this, base_config()); }
 
 void SeparableConv2D::build(const Shape& s) {
   const std::int64_t c = input_channels(s, true);
@@ -205,13 +260,6 @@ Tensor SeparableConv2D::call(const Tensor& x, bool) {
 
 Shape SeparableConv2D::compute_output_shape(const Shape& s) { return conv2d_output_shape(s, filters); }
 
-Config SeparableConv2D::get_config() const {
-  Config c = conv_config(true);
-  c["depth_multiplier"] = depth_multiplier;
-  const Config pointwise = cfg::of(pointwise_initializer);
-  rename_depthwise_args(c, &pointwise);
-  return c;
-}
 
 // ---- Conv2DTranspose --------------------------------------------------------------------------------------------
 
@@ -219,11 +267,11 @@ Conv2DTranspose::Conv2DTranspose(std::int64_t filters_, Size2 kernel_size_, Size
                                  ActivationFn activation_, bool use_bias_, Size2 dilation_rate_)
     : ConvBase(filters_, kernel_size_, strides_, std::move(padding_), std::move(activation_), use_bias_,
                dilation_rate_) {
-  if (filters <= 0) detail::raise<ValueError>("Conv2DTranspose: filters must be positive, got {}", filters);
-  check_padding("Conv2DTranspose", padding, false);
+  validate();
 }
 
-void Conv2DTranspose::check_output_padding() const {
+void Conv2DTranspose::validate() const {
+  check_conv("Conv2DTranspose", true, false);
   if (output_padding && (output_padding->h < 0 || output_padding->w < 0 || output_padding->h >= strides.h ||
                          output_padding->w >= strides.w))
     detail::raise<ValueError>("Conv2DTranspose '{}': output_padding ({}, {}) must be non-negative and less than the "
@@ -232,7 +280,7 @@ void Conv2DTranspose::check_output_padding() const {
 }
 
 void Conv2DTranspose::build(const Shape& s) {
-  check_output_padding();
+  validate();  // output_padding may have been set since construction
   const std::int64_t c = input_channels(s, true);
   kernel = add_weight("kernel", {kernel_size.h, kernel_size.w, filters, c}, kernel_initializer, kernel_regularizer,
                       kernel_constraint);
@@ -251,71 +299,26 @@ Shape Conv2DTranspose::compute_output_shape(const Shape& s) {
           nn::conv_transpose_length(s[2], kernel_size.w, strides.w, padding, dilation_rate.w, opw), filters};
 }
 
-Config Conv2DTranspose::get_config() const {
-  Config c = conv_config(true);
-  if (output_padding) c["output_padding"] = cfg::pair(output_padding->h, output_padding->w);  // null otherwise
-  return c;
+const Fields<Conv2DTranspose>& Conv2DTranspose::config_fields() {
+  static const auto f = Fields<Conv2DTranspose>("Conv2DTranspose")
+                            .args("filters", &Conv2DTranspose::filters, "kernel_size", &Conv2DTranspose::kernel_size)
+                            .with(ConvFields<>{})
+                            .kernel_bias()
+                            .field("output_padding", &Conv2DTranspose::output_padding)
+                            .omit_null()
+                            .validate(&Conv2DTranspose::validate);
+  return f;
 }
+Config Conv2DTranspose::get_config() const { return config_fields().write(*this, base_config()); }
 
 // ---- registration -----------------------------------------------------------------------------------------------
 
-namespace {
-Size2 size2(const Config& c, const char* key, std::int64_t fallback) {
-  const Config* v = c.find(key);
-  if (!v || v->is_null()) return fallback;
-  return {cfg::pair_at(*v, 0), cfg::pair_at(*v, 1)};
-}
-
-}  // namespace
-
 void register_conv_layers(Registry& r) {
-  r.add_channels_last("Conv2D", [](const Config& c) {
-    cfg::refuse_unless_default(c, "Conv2D", "groups", 1);  // grouped convolutions
-    return cfg::read_kernel_bias_args(
-        std::make_shared<Conv2D>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
-                                 c.get_string("padding", "valid"), ActivationFn(cfg::activation(c)),
-                                 c.get_bool("use_bias", true), size2(c, "dilation_rate", 1)),
-        c, "kernel");
-  });
-  r.add_channels_last("Conv1D", [](const Config& c) {
-    cfg::refuse_unless_default(c, "Conv1D", "groups", 1);
-    return cfg::read_kernel_bias_args(
-        std::make_shared<Conv1D>(c.at("filters").as_int(), size2(c, "kernel_size", 1).w, size2(c, "strides", 1).w,
-                                 c.get_string("padding", "valid"), ActivationFn(cfg::activation(c)),
-                                 c.get_bool("use_bias", true), size2(c, "dilation_rate", 1).w),
-        c, "kernel");
-  });
-  r.add_channels_last("DepthwiseConv2D", [](const Config& c) {
-    return cfg::read_kernel_bias_args(std::make_shared<DepthwiseConv2D>(
-                                   size2(c, "kernel_size", 1), size2(c, "strides", 1), c.get_string("padding", "valid"),
-                                   c.get_int("depth_multiplier", 1), ActivationFn(cfg::activation(c)),
-                                   c.get_bool("use_bias", true), size2(c, "dilation_rate", 1)),
-                               c, "depthwise");
-  });
-  r.add_channels_last("SeparableConv2D", [](const Config& c) {
-    cfg::refuse_unless_default(c, "SeparableConv2D", "pointwise_regularizer", Config());
-    cfg::refuse_unless_default(c, "SeparableConv2D", "pointwise_constraint", Config());
-    auto l = cfg::read_kernel_bias_args(
-        std::make_shared<SeparableConv2D>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
-                                          c.get_string("padding", "valid"), c.get_int("depth_multiplier", 1),
-                                          ActivationFn(cfg::activation(c)), c.get_bool("use_bias", true),
-                                          size2(c, "dilation_rate", 1)),
-        c, "depthwise");
-    l->pointwise_initializer = cfg::initializer(c, "pointwise_initializer", "glorot_uniform");
-    return l;
-  });
-  r.add_channels_last("Conv2DTranspose", [](const Config& c) {
-    auto l = cfg::read_kernel_bias_args(
-        std::make_shared<Conv2DTranspose>(c.at("filters").as_int(), size2(c, "kernel_size", 1), size2(c, "strides", 1),
-                                          c.get_string("padding", "valid"), ActivationFn(cfg::activation(c)),
-                                          c.get_bool("use_bias", true), size2(c, "dilation_rate", 1)),
-        c, "kernel");
-    if (const Config* p = c.find("output_padding"); p && !p->is_null()) {
-      l->output_padding = Size2{cfg::pair_at(*p, 0), cfg::pair_at(*p, 1)};
-      l->check_output_padding();
-    }
-    return l;
-  });
+  r.add_channels_last("Conv2D", Conv2D::config_fields().factory());
+  r.add_channels_last("Conv1D", Conv1D::config_fields().factory());
+  r.add_channels_last("DepthwiseConv2D", DepthwiseConv2D::config_fields().factory());
+  r.add_channels_last("SeparableConv2D", SeparableConv2D::config_fields().factory());
+  r.add_channels_last("Conv2DTranspose", Conv2DTranspose::config_fields().factory());
 }
 
 }  // namespace strata::layers

@@ -30,12 +30,12 @@ class ConvBase : public Layer {
   Regularizer kernel_regularizer, bias_regularizer;
   Constraint kernel_constraint, bias_constraint;
   Variable kernel, bias;
-  Config get_config() const override;
 
  protected:
+  /// The checks every convolution's configuration passes (sizes, filters, padding), naming `cls`.
+  void check_conv(const char* cls, bool needs_filters, bool causal_ok) const;
   /// activation(y + bias)
   Tensor finish(const Tensor& y) const;
-  Config conv_config(bool two_d) const;
   /// ShapeError unless the input has rank 4 (2-D: [batch, height, width, channels]) or 3 (1-D).
   void check_rank(const Shape& s, bool two_d) const;
   /// Checks a [batch, (height,) width, channels] input of rank 3 (1-D) or 4 (2-D) with a known
@@ -54,10 +54,14 @@ class Conv2D : public ConvBase {
   Conv2D(std::int64_t filters, Size2 kernel_size, Size2 strides = 1, std::string padding = "valid",
          ActivationFn activation = "linear", bool use_bias = true, Size2 dilation_rate = 1);
   Shape compute_output_shape(const Shape& s) override;
+  STRATA_LAYER_CONFIG(Conv2D)
 
  protected:
   void build(const Shape& s) override;
   Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  void validate() const;
 };
 
 /// x [N, W, C] -> [N, OW, filters]; kernel [k, C, filters]; padding also "causal".
@@ -67,11 +71,14 @@ class Conv1D : public ConvBase {
   Conv1D(std::int64_t filters, std::int64_t kernel_size, std::int64_t strides = 1, std::string padding = "valid",
          ActivationFn activation = "linear", bool use_bias = true, std::int64_t dilation_rate = 1);
   Shape compute_output_shape(const Shape& s) override;
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(Conv1D)
 
  protected:
   void build(const Shape& s) override;
   Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  void validate() const;
 };
 
 /// One filter bank per input channel: depthwise_kernel [kh, kw, C, depth_multiplier].
@@ -83,11 +90,14 @@ class DepthwiseConv2D : public ConvBase {
                            Size2 dilation_rate = 1);
   std::int64_t depth_multiplier;
   Shape compute_output_shape(const Shape& s) override;
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(DepthwiseConv2D)
 
  protected:
   void build(const Shape& s) override;
   Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  void validate() const;
 };
 
 /// A depthwise convolution followed by a 1x1 (pointwise) one: depthwise_kernel
@@ -102,11 +112,14 @@ class SeparableConv2D : public ConvBase {
   Initializer pointwise_initializer = "glorot_uniform";
   Variable pointwise_kernel;
   Shape compute_output_shape(const Shape& s) override;
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(SeparableConv2D)
 
  protected:
   void build(const Shape& s) override;
   Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  void validate() const;
 };
 
 /// The transposed convolution: kernel [kh, kw, filters, C]; OH = H * s ("same") or
@@ -119,13 +132,14 @@ class Conv2DTranspose : public ConvBase {
                   ActivationFn activation = "linear", bool use_bias = true, Size2 dilation_rate = 1);
   std::optional<Size2> output_padding;  ///< Keras's output_padding (null: the rule above)
   Shape compute_output_shape(const Shape& s) override;
-  Config get_config() const override;
-  /// ValueError unless each output padding is in [0, stride).
-  void check_output_padding() const;
+  STRATA_LAYER_CONFIG(Conv2DTranspose)
 
  protected:
   void build(const Shape& s) override;
   Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  void validate() const;
 };
 
 }  // namespace strata::layers

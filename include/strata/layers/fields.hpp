@@ -128,6 +128,12 @@ struct IntListOrNull {
   static std::vector<std::int64_t> decode(const Config& c) { return ConfigCodec<std::vector<std::int64_t>>::decode(c); }
   static void reset(std::vector<std::int64_t>& v) { v.clear(); }
 };
+/// A 1-D size (the width of a Size2) written as Keras does, [w]; a number or a list of one.
+struct Width {
+  static Config write(const nn::Size2& s) { return Config::list({s.w}); }
+  static nn::Size2 decode(const Config& c) { return nn::Size2(1, ConfigCodec<nn::Size2>::decode(c).w); }
+  static void reset(nn::Size2&) {}
+};
 template <>
 struct ConfigCodec<Shape> {
   static Config write(const Shape& s) { return shape_to_config(s); }
@@ -198,6 +204,23 @@ class Fields {
     return *this;
   }
 
+  /// The last field must be in a config (for fields a placeholder construction sets).
+  Fields& required() {
+    entries_.back().required = true;
+    return *this;
+  }
+  /// How to construct the layer before its fields are read, when `args` cannot say it (the
+  /// constructor's values are placeholders: every field is then assigned and validated).
+  Fields& construct(std::function<std::shared_ptr<L>()> make) {
+    make_ = [make](const Config&) { return make(); };
+    return *this;
+  }
+  /// The last field is left out of get_config when its value is null (a key older readers,
+  /// such as TF.js for Conv2DTranspose's output_padding, do not know).
+  Fields& omit_null() {
+    entries_.back().omit_null = true;
+    return *this;
+  }
   /// The key the last field is also read from when its own is absent (Keras 2 and 3 names).
   Fields& alias(const std::string& old_key) {
     entries_.back().aliases.push_back(old_key);
@@ -249,8 +272,11 @@ class Fields {
 
   /// get_config: `base` (the layer's name, trainable, dtype) and every field, in order.
   Config write(const L& l, Config base) const {
-    for (const auto& e : entries_)
-      if (e.write) e.write(l, base, e.key);
+    for (const auto& e : entries_) {
+      if (!e.write) continue;
+      e.write(l, base, e.key);
+      if (e.omit_null && base.at(e.key).is_null()) base.erase(e.key);
+    }
     return base;
   }
   /// Assigns every field present in `c` (args included), then validates.
@@ -259,6 +285,7 @@ class Fields {
       if (!e.read) continue;
       const Config* v = c.find(e.key);
       for (std::size_t i = 0; !v && i < e.aliases.size(); ++i) v = c.find(e.aliases[i]);
+      if (e.required && (!v || v->is_null())) detail_fields::missing(class_name_, e.key);
       if (v) e.read(l, *v);
     }
     if (validate_) validate_(l);
@@ -278,6 +305,8 @@ class Fields {
   struct Entry {
     std::string key;
     std::vector<std::string> aliases;
+    bool required = false;
+    bool omit_null = false;
     std::function<void(const L&, Config&, const std::string&)> write;
     std::function<void(L&, const Config&)> read;
   };
