@@ -207,16 +207,18 @@ TEST_CASE("gradient clipping, weight decay and constraints", "[optimizers]") {
 
 namespace {
 
-/// Adam whose update_step reads the variable right after the base class's update.
+/// Adam whose update_step runs the base class's Update itself and reads the variable.
 class RecordingAdam : public optimizers::Adam {
  public:
   using Adam::Adam;
   std::vector<double> seen;  // the first element of each variable after its update
 
  protected:
-  void update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override {
-    Adam::update_step(g, v, s, lr, step);
+  optimizers::Update update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr,
+                                 std::int64_t step) override {
+    Adam::update_step(g, v, s, lr, step).run();
     seen.push_back(v.value().to_vector<double>()[0]);
+    return {};
   }
 };
 
@@ -239,8 +241,8 @@ std::vector<Tensor> mixed_gradients(int step) {
 TEST_CASE("updates of all variables run as one loop, in order and with the same bits", "[optimizers][threads]") {
   ThreadsGuard guard;
   set_num_threads(2);
-  // a subclass's update_step runs its variables one by one (it may read the variable after the
-  // base update, and must see the update applied); the built-in Adam batches them
+  // a subclass's update_step that runs its Update itself updates its variables one by one (and
+  // sees each update applied); the built-in Adam hands its Updates over to run as one loop
   std::vector<Variable> batched = mixed_variables(), one_by_one = mixed_variables();
   optimizers::Adam adam(0.01);
   RecordingAdam recording(0.01);
