@@ -86,9 +86,10 @@ class Update {
   Update(std::int64_t size, Kernel kernel);
   bool empty() const { return !kernel_; }
   std::int64_t size() const { return size_; }
-  /// Runs the kernel over [begin, end).
+  /// Runs the kernel over [begin, end) (of a non-empty Update).
   void operator()(std::int64_t begin, std::int64_t end) const { kernel_(begin, end); }
-  /// Runs the whole update now, split across the threads from 64k elements on.
+  /// Runs the whole update now, split across the threads from 64k elements on (an empty
+  /// Update does nothing).
   void run() const;
 
  private:
@@ -144,7 +145,7 @@ class Optimizer {
   /// here and return {}. A kernel may run after the update_steps of the variables listed
   /// after this one, so an update_step must not expect other variables to be updated yet.
   virtual Update update_step(const Tensor& gradient, Variable& variable, std::vector<Tensor>& slots, double lr,
-                           std::int64_t step) = 0;
+                             std::int64_t step) = 0;
   /// The initial value of slot `k` for a variable (zeros by default).
   virtual Tensor initial_slot(std::size_t k, const Variable& variable) const;
   /// Called once per apply_gradients before the updates (Nadam's running product).
