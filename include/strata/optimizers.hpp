@@ -8,12 +8,34 @@
 ///   auto weights = model.trainable_weights();
 ///   opt.apply_gradients(tape.gradient(loss, weights), weights);
 ///
-/// Each optimizer is defined by one update_step(gradient, variable, learning_rate), which
-/// updates the variable and its slots in place in one fused pass over memory. Gradient
-/// clipping (clipnorm, clipvalue, global_clipnorm) and decoupled weight_decay apply to all;
-/// a Variable's constraint is applied after its update. The state (iterations and slots) is
-/// inspectable and restorable.
+/// Each optimizer is defined by one update_step(gradient, variable, slots, lr, step), which
+/// returns the variable's update as an elementwise kernel (an Update) for apply_gradients to
+/// run: the built-in ones fuse the variable and its slots in one pass over memory, and
+/// apply_gradients runs the kernels of all variables as one loop split across the threads.
+/// An update_step that does its work itself returns an empty Update. A rule of your own:
+///
+///   class SignSGD : public optimizers::Optimizer {  // w -= lr sign(g), float32 variables
+///    public:
+///     SignSGD() : Optimizer("SignSGD", 0.01) {}
+///     std::vector<std::string> slot_names() const override { return {}; }
+///     std::string class_name() const override { return "SignSGD"; }
+///    protected:
+///     optimizers::Update update_step(const Tensor& g, Variable& v, std::vector<Tensor>&, double lr,
+///                                    std::int64_t) override {
+///       float* w = v.mutable_data<float>();
+///       const float* gp = g.data<float>();
+///       const float a = static_cast<float>(lr);
+///       return {v.size(), [=](std::int64_t begin, std::int64_t end) {
+///                 for (std::int64_t i = begin; i < end; ++i) w[i] -= gp[i] > 0 ? a : gp[i] < 0 ? -a : 0.0f;
+///               }};
+///     }
+///   };
+///
+/// Gradient clipping (clipnorm, clipvalue, global_clipnorm) and decoupled weight_decay apply
+/// to all; a Variable's constraint is applied after its update. The state (iterations and
+/// slots) is inspectable and restorable.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,13 +66,49 @@ class LearningRate {
   schedules::Schedule schedule_;
 };
 
+/// One variable's update, as update_step hands it to apply_gradients: a kernel that updates
+/// the elements [begin, end) of the variable (and of its slots) in place, for a variable of
+/// size() elements. Empty (default-constructed) when update_step did its work itself.
+///
+///   Update u = Adam::update_step(g, v, slots, lr, step);
+///   u.run();                   // the variable is updated now
+///   record(v.value());         // ... so it can be read
+///   return {};                 // nothing left for apply_gradients to run
+///
+/// The kernel may run in parts, on several threads at once, after update_step has returned:
+/// it must touch only elements in its range, give the same result however [0, size) is split,
+/// and capture by value (in apply_gradients, the gradient's, variable's and slots' buffers
+/// live until it has run).
+class Update {
+ public:
+  using Kernel = std::function<void(std::int64_t begin, std::int64_t end)>;
+  Update() = default;
+  Update(std::int64_t size, Kernel kernel);
+  bool empty() const { return !kernel_; }
+  std::int64_t size() const { return size_; }
+  /// Runs the kernel over [begin, end) (of a non-empty Update).
+  void operator()(std::int64_t begin, std::int64_t end) const { kernel_(begin, end); }
+  /// Runs the whole update now, split across the threads from 64k elements on (an empty
+  /// Update does nothing).
+  void run() const;
+
+ private:
+  std::int64_t size_ = 0;
+  Kernel kernel_;
+};
+
 class Optimizer {
  public:
   Optimizer(std::string name, LearningRate learning_rate);
   virtual ~Optimizer() = default;
 
-  /// Applies one step: clipping, weight decay, update_step for each pair, constraints; then
-  /// counts the iteration. Undefined gradients are skipped (the variable is untouched).
+  /// Applies one step, then counts the iteration: clips the gradients; applies decoupled
+  /// weight decay (w *= 1 - lr weight_decay) to every variable first, as one loop, as Keras
+  /// does; calls update_step for each pair, in order, and runs the Updates it returns as one
+  /// loop over all their variables, then applies those variables' constraints (a variable
+  /// whose update_step returned {} gets its constraint at once). A variable listed twice gets
+  /// its updates in list order: the Updates collected so far run before its second
+  /// update_step. Undefined gradients are skipped (the variable is untouched).
   void apply_gradients(const std::vector<Tensor>& gradients, const std::vector<Variable>& variables);
 
   /// The learning rate at the current step.
@@ -81,10 +139,13 @@ class Optimizer {
   virtual std::string class_name() const = 0;
 
  protected:
-  /// Updates `variable` (and its slots) for `gradient` at learning rate `lr`; `step` counts
-  /// from 1. Slots are in slot_names() order.
-  virtual void update_step(const Tensor& gradient, Variable& variable, std::vector<Tensor>& slots, double lr,
-                           std::int64_t step) = 0;
+  /// The update of `variable` (and its slots) for `gradient` at learning rate `lr`; `step`
+  /// counts from 1; slots are in slot_names() order. Return the update as a kernel for
+  /// apply_gradients to run with the other variables' (the built-in ones do), or do the work
+  /// here and return {}. A kernel may run after the update_steps of the variables listed
+  /// after this one, so an update_step must not expect other variables to be updated yet.
+  virtual Update update_step(const Tensor& gradient, Variable& variable, std::vector<Tensor>& slots, double lr,
+                             std::int64_t step) = 0;
   /// The initial value of slot `k` for a variable (zeros by default).
   virtual Tensor initial_slot(std::size_t k, const Variable& variable) const;
   /// Called once per apply_gradients before the updates (Nadam's running product).
@@ -112,7 +173,7 @@ class SGD : public Optimizer {
   bool nesterov;
 
  protected:
-  void update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override;
+  Update update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override;
 };
 
 /// Adam (amsgrad optional); AdamW is Adam with a decoupled weight_decay (0.004 by default).
@@ -126,7 +187,7 @@ class Adam : public Optimizer {
   bool amsgrad;
 
  protected:
-  void update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override;
+  Update update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override;
 };
 
 class AdamW : public Adam {
@@ -147,7 +208,7 @@ class RMSprop : public Optimizer {
   bool centered;
 
  protected:
-  void update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override;
+  Update update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override;
 };
 
 class Adagrad : public Optimizer {
@@ -158,7 +219,7 @@ class Adagrad : public Optimizer {
   double initial_accumulator_value, epsilon;
 
  protected:
-  void update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override;
+  Update update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override;
   Tensor initial_slot(std::size_t k, const Variable& variable) const override;
 };
 
@@ -170,7 +231,7 @@ class Adadelta : public Optimizer {
   double rho, epsilon;
 
  protected:
-  void update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override;
+  Update update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override;
 };
 
 class Adamax : public Optimizer {
@@ -182,7 +243,7 @@ class Adamax : public Optimizer {
   double beta_1, beta_2, epsilon;
 
  protected:
-  void update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override;
+  Update update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override;
 };
 
 /// Nesterov Adam with Keras's momentum schedule (0.96 decay).
@@ -194,7 +255,7 @@ class Nadam : public Optimizer {
   double beta_1, beta_2, epsilon;
 
  protected:
-  void update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override;
+  Update update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override;
   void before_step(std::int64_t step) override;
 
  private:

@@ -1,5 +1,5 @@
-// Optimizers: each update_step is one fused loop over the variable, its gradient and its
-// slots (read once, written once), in place.
+// Optimizers: each update_step returns one fused loop over the variable, its gradient and its
+// slots (read once, written once, in place) as an Update; apply_gradients runs them together.
 #include "strata/optimizers.hpp"
 
 #include <algorithm>
@@ -7,7 +7,6 @@
 #include <cmath>
 #include <functional>
 #include <stdexcept>
-#include <typeinfo>
 #include <unordered_set>
 
 #include "detail/dispatch.hpp"
@@ -46,62 +45,20 @@ namespace {
 /// The optimizer loops' grain: they split across the threads from 64k elements on.
 constexpr std::int64_t kUpdateGrain = 32768;
 
-/// Part [begin, end) of one variable's elementwise update.
-using RangeUpdate = std::function<void(std::int64_t, std::int64_t)>;
-/// The queued updates of one variable (decoupled weight decay, then update_step's), which run
-/// in this order over each part of the variable.
-struct QueuedUpdate {
-  std::int64_t size;
-  std::vector<RangeUpdate> runs;
-};
-
-/// While apply_gradients batches a built-in optimizer's updates, submit() queues them here
-/// (under the variable being updated, the last entry) instead of running them, and they then
-/// run as one loop over all variables: one wake of the worker threads per step rather than
-/// one per variable.
-thread_local std::vector<QueuedUpdate>* t_queue = nullptr;
-
-void submit(std::int64_t n, RangeUpdate run) {
-  if (!t_queue) return detail::parallel_for(n, run, kUpdateGrain);
-  if (t_queue->empty() || t_queue->back().size != n)  // apply_gradients opens an entry per variable
-    throw std::logic_error("optimizer update submitted outside its variable's queue entry");
-  t_queue->back().runs.push_back(std::move(run));
-}
-
-/// Runs the queued updates as one loop over the variables' concatenated elements, split
-/// across the threads. Each variable starts at a multiple of 16 so that chunk bounds keep
-/// SIMD batches whole. A chunk runs all of a variable's updates over its part in queue order,
-/// and no two chunks share an element, so the updates of an element never race.
-void run_queue(const std::vector<QueuedUpdate>& q) {
+/// Runs the updates as one loop over their variables' concatenated elements, split across the
+/// threads: one wake of the worker threads per step rather than one per variable. Each
+/// variable starts at a multiple of 16 so that chunk bounds keep SIMD batches whole. No two
+/// chunks share an element, and the updates are of distinct variables, so none race.
+void run_together(const std::vector<Update>& q) {
   std::vector<std::int64_t> start(q.size() + 1, 0);
-  for (std::size_t k = 0; k < q.size(); ++k) start[k + 1] = (start[k] + q[k].size + 15) / 16 * 16;
+  for (std::size_t k = 0; k < q.size(); ++k) start[k + 1] = (start[k] + q[k].size() + 15) / 16 * 16;
   detail::parallel_for(start.back(), [&](std::int64_t b, std::int64_t e) {
     std::size_t k = static_cast<std::size_t>(std::upper_bound(start.begin(), start.end(), b) - start.begin()) - 1;
     for (; k < q.size() && start[k] < e; ++k) {
-      const std::int64_t lo = std::max(b, start[k]), hi = std::min(e, start[k] + q[k].size);
-      if (lo < hi)
-        for (const RangeUpdate& run : q[k].runs) run(lo - start[k], hi - start[k]);
+      const std::int64_t lo = std::max(b, start[k]), hi = std::min(e, start[k] + q[k].size());
+      if (lo < hi) q[k](lo - start[k], hi - start[k]);
     }
   }, kUpdateGrain);
-}
-
-/// Sets t_queue for the updates of one apply_gradients call, and clears it however the call ends.
-struct QueueScope {
-  explicit QueueScope(std::vector<QueuedUpdate>* q) : saved_(t_queue) { t_queue = q; }
-  ~QueueScope() { t_queue = saved_; }
-  QueueScope(const QueueScope&) = delete;
-  QueueScope& operator=(const QueueScope&) = delete;
-
- private:
-  std::vector<QueuedUpdate>* saved_;
-};
-
-/// The optimizers whose update_step only submits elementwise work (not subclasses: an
-/// override may read the variable after calling the base update).
-bool batchable(const Optimizer& o) {
-  const std::type_info& t = typeid(o);
-  return t == typeid(SGD) || t == typeid(Adam) || t == typeid(AdamW) || t == typeid(RMSprop) ||
-         t == typeid(Adagrad) || t == typeid(Adadelta) || t == typeid(Adamax) || t == typeid(Nadam);
 }
 
 /// A variable's slot buffers, offset to the part an update runs over (no allocation per part).
@@ -114,26 +71,78 @@ struct SlotPtrs {
   bool empty() const { return n == 0; }
 };
 
-/// Submits f(w, g, slot pointers, n, T{}) over float or double buffers: every element's
-/// update is independent, so any split gives the same bits. `f` is kept by value (it may run
-/// after update_step returns), so update rules capture by value.
+/// The Update running f(w, g, slot pointers, n, T{}) over float or double buffers: every
+/// element's update is independent, so any split gives the same bits. `f` is kept by value
+/// (it runs after update_step returns), so update rules capture by value.
 template <class F>
-void fused(const char* op, const Tensor& g, Variable& v, std::vector<Tensor>& slots, F f) {
+Update fused(const char* op, const Tensor& g, Variable& v, std::vector<Tensor>& slots, F f) {
   if (slots.size() > SlotPtrs<float>::kMax) throw std::logic_error("optimizer update with more than 3 slots");
+  Update out;
   detail::dispatch_float(v.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
     T* w = v.mutable_data<T>();
     const T* gp = g.data<T>();
     SlotPtrs<T> sp;
     for (Tensor& s : slots) sp.p[sp.n++] = s.mutable_data<T>();
-    submit(v.size(), [w, gp, sp, f](std::int64_t b, std::int64_t e) {
+    out = Update(v.size(), [w, gp, sp, f](std::int64_t b, std::int64_t e) {
       SlotPtrs<T> part = sp;
       for (std::size_t k = 0; k < part.n; ++k) part.p[k] += b;
       f(w + b, gp + b, part, e - b, T{});
     });
   });
+  return out;
 }
+
+/// Decoupled weight decay of one variable: w *= 1 - lr wd.
+Update decay(Variable& v, double factor) {
+  Update out;
+  detail::dispatch_float(v.dtype(), "weight decay", [&](auto tag) {
+    using T = decltype(tag);
+    T* w = v.mutable_data<T>();
+    out = Update(v.size(), [w, factor](std::int64_t b, std::int64_t e) {
+      for (std::int64_t k = b; k < e; ++k) w[k] *= static_cast<T>(factor);
+    });
+  });
+  return out;
+}
+
+void apply_constraint(Variable& v) {
+  if (v.constraint()) v.assign(v.constraint()(v.value()));
+}
+
+/// Updates of distinct variables, collected to run as one loop (run_together).
+class Batch {
+ public:
+  bool has(const Variable& v) const { return ids_.count(v.state()) > 0; }
+  void add(Update u, const Variable& v) {
+    updates_.push_back(std::move(u));
+    variables_.push_back(v);
+    ids_.insert(v.state());
+  }
+  /// Runs the updates, then (when asked) applies their variables' constraints, and empties the batch.
+  void run(bool constrain) {
+    run_together(updates_);
+    if (constrain)
+      for (Variable& v : variables_) apply_constraint(v);
+    updates_.clear();
+    variables_.clear();
+    ids_.clear();
+  }
+
+ private:
+  std::vector<Update> updates_;
+  std::vector<Variable> variables_;
+  std::unordered_set<const void*> ids_;
+};
 }  // namespace
+
+Update::Update(std::int64_t size, Kernel kernel) : size_(size), kernel_(std::move(kernel)) {
+  if (size < 0) detail::raise<ValueError>("optimizers::Update: size must be >= 0, got {}", size);
+}
+
+void Update::run() const {
+  if (kernel_) detail::parallel_for(size_, kernel_, kUpdateGrain);
+}
 
 void Optimizer::apply_gradients(const std::vector<Tensor>& gradients, const std::vector<Variable>& variables) {
   if (gradients.size() != variables.size())
@@ -175,45 +184,40 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& gradients, const std:
   const double lr = learning_rate();
   const std::int64_t step = iterations_ + 1;
   before_step(step);
-  // The built-in rules are elementwise: their updates of all variables run as one split loop
-  // after this one (constraints, which need the updated variable, after that). A variable
-  // listed twice must get its two updates one after the other, so it turns batching off.
-  bool batch = batchable(*this);
-  std::unordered_set<const void*> seen;
-  for (std::size_t i = 0; i < grads.size() && batch; ++i)
-    if (grads[i].defined()) batch = seen.insert(variables[i].state()).second;
-  std::vector<QueuedUpdate> queue;
-  {
-    QueueScope scope(batch ? &queue : nullptr);
+  // Decoupled weight decay first, for every variable (Keras's order), so that an update_step
+  // that runs its update itself sees its variable decayed. A batch holds one update of each
+  // variable: before a second one (a variable listed twice), the batch so far runs.
+  Batch batch;
+  if (weight_decay && *weight_decay > 0) {
     for (std::size_t i = 0; i < grads.size(); ++i) {
       if (!grads[i].defined()) continue;
       Variable v = variables[i];
-      if (batch) queue.push_back({v.size(), {}});  // this variable's updates queue here
-      if (weight_decay && *weight_decay > 0) {
-        bool excluded = false;
-        for (const auto& pat : exclude_from_weight_decay) excluded = excluded || v.name().find(pat) != std::string::npos;
-        if (!excluded) {  // decoupled: w -= lr * wd * w
-          const double f = 1.0 - lr * *weight_decay;
-          detail::dispatch_float(v.dtype(), name_.c_str(), [&](auto tag) {
-            using T = decltype(tag);
-            T* w = v.mutable_data<T>();
-            submit(v.size(), [w, f](std::int64_t b, std::int64_t e) {
-              for (std::int64_t k = b; k < e; ++k) w[k] *= static_cast<T>(f);
-            });
-          });
-        }
-      }
-      update_step(grads[i], v, slots_for(v).values, lr, step);
-      if (!batch && v.constraint()) v.assign(v.constraint()(v.value()));
+      bool excluded = false;
+      for (const auto& pat : exclude_from_weight_decay) excluded = excluded || v.name().find(pat) != std::string::npos;
+      if (excluded) continue;
+      if (batch.has(v)) batch.run(false);
+      batch.add(decay(v, 1.0 - lr * *weight_decay), v);
     }
+    batch.run(false);
   }
-  run_queue(queue);
-  if (batch)
-    for (std::size_t i = 0; i < grads.size(); ++i)
-      if (grads[i].defined() && variables[i].constraint()) {
-        Variable v = variables[i];
-        v.assign(v.constraint()(v.value()));
-      }
+  // Then the update_steps, in order. Their Updates run together after them, and the
+  // constraints, which need the updated variables, after that; a variable whose update_step
+  // did the work itself gets its constraint at once.
+  for (std::size_t i = 0; i < grads.size(); ++i) {
+    if (!grads[i].defined()) continue;
+    Variable v = variables[i];
+    if (batch.has(v)) batch.run(true);  // its first update runs before its second update_step
+    Update u = update_step(grads[i], v, slots_for(v).values, lr, step);
+    if (u.empty()) {
+      apply_constraint(v);
+      continue;
+    }
+    if (u.size() != v.size())
+      detail::raise<ValueError>("{}: update_step returned an update of {} elements for variable '{}' of {}", name_,
+                                u.size(), v.name(), v.size());
+    batch.add(std::move(u), v);
+  }
+  batch.run(true);
   ++iterations_;
 }
 
@@ -260,8 +264,8 @@ std::vector<std::string> SGD::slot_names() const {
   return momentum > 0 ? std::vector<std::string>{"momentum"} : std::vector<std::string>{};
 }
 
-void SGD::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t) {
-  fused("SGD", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
+Update SGD::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t) {
+  return fused("SGD", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
     using T = decltype(tag);
     const T a = static_cast<T>(lr), m = static_cast<T>(momentum);
     if (sp.empty()) {
@@ -292,11 +296,11 @@ std::vector<std::string> Adam::slot_names() const {
                  : std::vector<std::string>{"momentum", "velocity"};
 }
 
-void Adam::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) {
+Update Adam::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) {
   const double t = static_cast<double>(step);
   // lr_t = lr sqrt(1 - b2^t) / (1 - b1^t); w -= lr_t m / (sqrt(v) + eps)
   const double alpha = lr * std::sqrt(1 - std::pow(beta_2, t)) / (1 - std::pow(beta_1, t));
-  fused("Adam", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
+  return fused("Adam", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
     using T = decltype(tag);
     const T b1 = static_cast<T>(beta_1), b2 = static_cast<T>(beta_2), a = static_cast<T>(alpha),
             e = static_cast<T>(epsilon);
@@ -336,8 +340,8 @@ std::vector<std::string> RMSprop::slot_names() const {
   return n;
 }
 
-void RMSprop::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t) {
-  fused("RMSprop", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
+Update RMSprop::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t) {
+  return fused("RMSprop", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
     using T = decltype(tag);
     const T r = static_cast<T>(rho), a = static_cast<T>(lr), e = static_cast<T>(epsilon), mo = static_cast<T>(momentum);
     T* vel = sp[0];
@@ -370,8 +374,8 @@ Tensor Adagrad::initial_slot(std::size_t, const Variable& v) const {
   return Tensor::full(v.shape(), initial_accumulator_value, v.dtype());
 }
 
-void Adagrad::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t) {
-  fused("Adagrad", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
+Update Adagrad::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t) {
+  return fused("Adagrad", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
     using T = decltype(tag);
     const T a = static_cast<T>(lr), e = static_cast<T>(epsilon);
     T* acc = sp[0];
@@ -384,8 +388,8 @@ void Adagrad::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, 
 
 Adadelta::Adadelta(LearningRate lr, double rho_, double eps) : Optimizer("Adadelta", std::move(lr)), rho(rho_), epsilon(eps) {}
 
-void Adadelta::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t) {
-  fused("Adadelta", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
+Update Adadelta::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t) {
+  return fused("Adadelta", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
     using T = decltype(tag);
     const T r = static_cast<T>(rho), a = static_cast<T>(lr), e = static_cast<T>(epsilon);
     T* ag = sp[0];
@@ -402,9 +406,9 @@ void Adadelta::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s,
 Adamax::Adamax(LearningRate lr, double b1, double b2, double eps)
     : Optimizer("Adamax", std::move(lr)), beta_1(b1), beta_2(b2), epsilon(eps) {}
 
-void Adamax::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) {
+Update Adamax::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) {
   const double a = lr / (1 - std::pow(beta_1, static_cast<double>(step)));
-  fused("Adamax", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
+  return fused("Adamax", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
     using T = decltype(tag);
     const T b1 = static_cast<T>(beta_1), b2 = static_cast<T>(beta_2), at = static_cast<T>(a), e = static_cast<T>(epsilon);
     T* m = sp[0];
@@ -432,14 +436,14 @@ void Nadam::before_step(std::int64_t step) {
   u_product_step_ = step;
 }
 
-void Nadam::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) {
+Update Nadam::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) {
   const double t = static_cast<double>(step);
   const double u_t = beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
   const double u_t1 = beta_1 * (1.0 - 0.5 * std::pow(0.96, t + 1));
   const double u_prod_t = u_product_, u_prod_t1 = u_product_ * u_t1;
   const double c_m = u_t1 / (1 - u_prod_t1), c_g = (1 - u_t) / (1 - u_prod_t);
   const double v_scale = 1.0 / (1 - std::pow(beta_2, t));
-  fused("Nadam", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
+  return fused("Nadam", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
     using T = decltype(tag);
     const T b1 = static_cast<T>(beta_1), b2 = static_cast<T>(beta_2), a = static_cast<T>(lr), e = static_cast<T>(epsilon);
     const T cm = static_cast<T>(c_m), cg = static_cast<T>(c_g), vs = static_cast<T>(v_scale);

@@ -207,16 +207,18 @@ TEST_CASE("gradient clipping, weight decay and constraints", "[optimizers]") {
 
 namespace {
 
-/// Adam whose update_step reads the variable right after the base class's update.
+/// Adam whose update_step runs the base class's Update itself and reads the variable.
 class RecordingAdam : public optimizers::Adam {
  public:
   using Adam::Adam;
   std::vector<double> seen;  // the first element of each variable after its update
 
  protected:
-  void update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override {
-    Adam::update_step(g, v, s, lr, step);
+  optimizers::Update update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr,
+                                 std::int64_t step) override {
+    Adam::update_step(g, v, s, lr, step).run();
     seen.push_back(v.value().to_vector<double>()[0]);
+    return {};
   }
 };
 
@@ -239,8 +241,8 @@ std::vector<Tensor> mixed_gradients(int step) {
 TEST_CASE("updates of all variables run as one loop, in order and with the same bits", "[optimizers][threads]") {
   ThreadsGuard guard;
   set_num_threads(2);
-  // a subclass's update_step runs its variables one by one (it may read the variable after the
-  // base update, and must see the update applied); the built-in Adam batches them
+  // a subclass's update_step that runs its Update itself updates its variables one by one (and
+  // sees each update applied); the built-in Adam hands its Updates over to run as one loop
   std::vector<Variable> batched = mixed_variables(), one_by_one = mixed_variables();
   optimizers::Adam adam(0.01);
   RecordingAdam recording(0.01);
@@ -402,4 +404,153 @@ TEST_CASE("optimizer slots of zero gradients flush to zero instead of turning de
   // the caller's floating-point mode is left as it was
   volatile float tiny = 1e-38f;
   CHECK(std::fpclassify(tiny * 0.5f) == FP_SUBNORMAL);
+}
+
+namespace {
+
+/// Adam that runs its Update itself, records the updated variable and clamps it to ±bound.
+class ClampingAdam : public optimizers::Adam {
+ public:
+  ClampingAdam(double lr, double bound) : Adam(lr), bound_(bound) {}
+  std::vector<std::vector<double>> seen;  // each variable right after Adam's update
+
+ protected:
+  optimizers::Update update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr,
+                                 std::int64_t step) override {
+    optimizers::Update u = Adam::update_step(g, v, s, lr, step);
+    REQUIRE(!u.empty());
+    REQUIRE(u.size() == v.size());
+    u.run();
+    seen.push_back(v.value().to_vector<double>());
+    v.assign(clip(v.value(), -bound_, bound_));
+    return {};
+  }
+
+ private:
+  double bound_;
+};
+
+/// vel = 0.5 vel + g; w -= lr vel, on float64 variables, as a kernel; logs its calls in order.
+class HalfMomentum : public optimizers::Optimizer {
+ public:
+  explicit HalfMomentum(double lr) : Optimizer("HalfMomentum", lr) {}
+  std::vector<std::string> slot_names() const override { return {"velocity"}; }
+  std::string class_name() const override { return "HalfMomentum"; }
+  std::vector<std::string> log;  // "step <variable>" per update_step, "run <variable>" per kernel call
+
+ protected:
+  optimizers::Update update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr,
+                                 std::int64_t) override {
+    log.push_back("step " + v.name());
+    double* w = v.mutable_data<double>();
+    double* vel = s[0].mutable_data<double>();
+    const double* gp = g.data<double>();
+    std::vector<std::string>* out = &log;
+    const std::string name = v.name();
+    return {v.size(), [=](std::int64_t b, std::int64_t e) {
+              out->push_back("run " + name);
+              for (std::int64_t k = b; k < e; ++k) {
+                vel[k] = 0.5 * vel[k] + gp[k];
+                w[k] -= lr * vel[k];
+              }
+            }};
+  }
+};
+
+/// Plain SGD through public ops, done in update_step itself (nothing handed over).
+class DirectSGD : public optimizers::Optimizer {
+ public:
+  explicit DirectSGD(double lr) : Optimizer("DirectSGD", lr) {}
+  std::vector<std::string> slot_names() const override { return {}; }
+  std::string class_name() const override { return "DirectSGD"; }
+  std::int64_t wrong_size = 0;  // when set, hands over an Update of this many elements instead
+
+ protected:
+  optimizers::Update update_step(const Tensor& g, Variable& v, std::vector<Tensor>&, double lr,
+                                 std::int64_t) override {
+    if (wrong_size) return {wrong_size, [](std::int64_t, std::int64_t) {}};
+    v.assign(v.value() - g * lr);
+    return {};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a subclass runs Adam's Update itself and reads the updated variable", "[optimizers]") {
+  // Adam's first two steps in plain doubles (Keras's formula, no decay): m, v start at zero
+  auto adam = [](double& w, double g, double& m, double& v, int t) {
+    m = 0.9 * m + 0.1 * g;
+    v = 0.999 * v + 0.001 * g * g;
+    w -= 0.1 * std::sqrt(1 - std::pow(0.999, t)) / (1 - std::pow(0.9, t)) * m / (std::sqrt(v) + 1e-7);
+  };
+  ClampingAdam opt(0.1, 1.5);
+  Variable w(f64({1, -2, 0.5}, {3}), "w");
+  const std::vector<double> g{0.5, -1, 2};
+  std::vector<double> ref{1, -2, 0.5}, m(3, 0.0), v(3, 0.0);
+  for (int t = 1; t <= 2; ++t) {
+    opt.apply_gradients({f64(g, {3})}, {w});
+    for (int i = 0; i < 3; ++i) adam(ref[i], g[i], m[i], v[i], t);
+    REQUIRE(opt.seen.size() == static_cast<std::size_t>(t));
+    for (int i = 0; i < 3; ++i) CHECK(opt.seen.back()[i] == Approx(ref[i]).epsilon(1e-12));  // updated, not clamped
+    for (double& r : ref) r = std::min(1.5, std::max(-1.5, r));  // the clamp
+    const std::vector<double> now = w.value().to_vector<double>();
+    for (int i = 0; i < 3; ++i) CHECK(now[i] == Approx(ref[i]).epsilon(1e-12));
+  }
+  // Adam's first step moves each weight by lr (less a hair, from epsilon) against its gradient
+  CHECK(opt.seen[0][0] == Approx(0.9).margin(1e-5));
+  CHECK(opt.seen[0][1] == Approx(-1.9).margin(1e-5));
+  CHECK(opt.seen[0][2] == Approx(0.4).margin(1e-5));
+  // the second step starts from the clamped -1.5 (and Adam's step is again about lr)
+  CHECK(w.value().to_vector<double>()[1] == Approx(-1.4).margin(1e-5));
+}
+
+TEST_CASE("a custom optimizer's Update runs with the others after every update_step", "[optimizers]") {
+  HalfMomentum opt(0.1);
+  Variable a(f64({1, 2}, {2}), "a"), b(f64({0}, {1}), "b");
+  opt.apply_gradients({f64({1, -1}, {2}), f64({4}, {1})}, {a, b});
+  CHECK(opt.log == std::vector<std::string>{"step a", "step b", "run a", "run b"});
+  CHECK_TENSOR(a.value(), {2}, {0.9, 2.1}, 1e-12);  // vel = g
+  CHECK_TENSOR(b.value(), {1}, {-0.4}, 1e-12);
+  opt.apply_gradients({f64({1, 1}, {2}), f64({4}, {1})}, {a, b});
+  CHECK_TENSOR(a.value(), {2}, {0.9 - 0.1 * 1.5, 2.1 - 0.1 * 0.5}, 1e-12);  // vel = [0.5 + 1, -0.5 + 1]
+  CHECK_TENSOR(b.value(), {1}, {-0.4 - 0.1 * 6}, 1e-12);                    // vel = 2 + 4
+  // an update_step that does its work itself returns {}; the constraint applies after it
+  DirectSGD direct(1.0);
+  Variable w(f64({0.5, -0.5}, {2}), "w");
+  w.set_constraint(constraints::non_neg().fn());
+  direct.apply_gradients({f64({1, -1}, {2})}, {w});
+  CHECK_TENSOR(w.value(), {2}, {0, 0.5}, 1e-12);  // [-0.5, 0.5], then non-negative
+  // an Update for another number of elements than its variable's is refused
+  direct.wrong_size = 3;
+  CHECK_THROWS_WITH(direct.apply_gradients({f64({1, -1}, {2})}, {w}),
+                    Catch::Contains("update of 3 elements for variable 'w' of 2"));
+  // run() on an empty Update does nothing
+  optimizers::Update none;
+  CHECK(none.empty());
+  none.run();
+}
+
+TEST_CASE("a variable listed twice gets both updates in list order", "[optimizers]") {
+  {  // SGD with momentum 0.9, lr 0.1: the second update starts from the first's weight and velocity
+    optimizers::SGD opt(0.1, 0.9);
+    Variable w(f64({1}, {1}), "w"), other(f64({2}, {1}), "other");
+    opt.apply_gradients({f64({1}, {1}), f64({3}, {1}), f64({2}, {1})}, {w, other, w});
+    CHECK_TENSOR(w.value(), {1}, {0.61}, 1e-12);     // vel -0.1, w 0.9; vel 0.9 * -0.1 - 0.2 = -0.29, w 0.61
+    CHECK_TENSOR(other.value(), {1}, {1.7}, 1e-12);  // vel -0.3
+  }
+  {  // the Updates so far run before the second update_step of a variable
+    HalfMomentum opt(0.1);
+    Variable w(f64({1}, {1}), "w"), other(f64({2}, {1}), "other");
+    opt.apply_gradients({f64({1}, {1}), f64({3}, {1}), f64({2}, {1})}, {w, other, w});
+    CHECK(opt.log == std::vector<std::string>{"step w", "step other", "run w", "run other", "step w", "run w"});
+    CHECK_TENSOR(w.value(), {1}, {0.65}, 1e-12);     // vel 1, w 0.9; vel 0.5 + 2 = 2.5, w 0.65 (reversed: 0.6)
+    CHECK_TENSOR(other.value(), {1}, {1.7}, 1e-12);  // vel 3
+  }
+  {  // decoupled weight decay runs first, for each listing (Keras's order), then the updates
+    optimizers::SGD opt(0.1);
+    opt.weight_decay = 0.5;
+    Variable w(f64({1}, {1}), "w");
+    opt.apply_gradients({f64({1}, {1}), f64({2}, {1})}, {w, w});
+    CHECK_TENSOR(w.value(), {1}, {0.95 * 0.95 - 0.1 - 0.2}, 1e-12);
+  }
 }
