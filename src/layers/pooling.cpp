@@ -1,7 +1,7 @@
 #include "strata/layers/pooling.hpp"
 
 #include "detail/errors.hpp"
-#include "layers/config_util.hpp"
+#include "strata/layers/fields.hpp"
 #include "layers/registry.hpp"
 #include "strata/ops.hpp"
 
@@ -17,6 +17,10 @@ const char* layout(int rank) {
 
 Pooling::Pooling(bool is_max, int rank, Size2 pool_size_, std::optional<Size2> strides_, std::string padding_)
     : pool_size(pool_size_), strides(strides_), padding(std::move(padding_)), is_max_(is_max), rank_(rank) {
+  validate();
+}
+
+void Pooling::validate() const {
   if (pool_size.h <= 0 || pool_size.w <= 0 || (strides && (strides->h <= 0 || strides->w <= 0)))
     detail::raise<ValueError>("pooling: pool_size ({}, {}) and strides must be positive", pool_size.h, pool_size.w);
   if (padding != "valid" && padding != "same")
@@ -43,21 +47,34 @@ Shape Pooling::compute_output_shape(const Shape& s) {
   return {s[0], len(s[1], pool_size.w, st.w), s[2]};
 }
 
-Config Pooling::get_config() const {
-  Config c = base_config();
-  const Size2 st = strides.value_or(pool_size);
-  if (rank_ == 2) {
-    c["pool_size"] = cfg::pair(pool_size.h, pool_size.w);
-    c["padding"] = padding;
-    c["strides"] = cfg::pair(st.h, st.w);
-  } else {
-    c["pool_size"] = Config::list({pool_size.w});
-    c["padding"] = padding;
-    c["strides"] = Config::list({st.w});
+namespace {
+/// Keras writes strides as the pool size when they are not given.
+template <class Size>
+struct PoolFields {
+  template <class L>
+  void operator()(Fields<L>& f) const {
+    f.field("pool_size", &L::pool_size, Size{})
+        .field("padding", &L::padding)
+        .custom(
+            "strides", [](const L& l) { return Size::write(l.strides.value_or(l.pool_size)); },
+            [](L& l, const Config& v) { l.strides = v.is_null() ? std::nullopt : std::optional<Size2>(Size::decode(v)); })
+        .unsupported("data_format", "channels_last")
+        .validate(&L::validate);
   }
-  c["data_format"] = "channels_last";
-  return c;
-}
+};
+}  // namespace
+
+#define STRATA_POOLING_FIELDS(Class, Size)                                            \
+  const Fields<Class>& Class::config_fields() {                                       \
+    static const auto f = Fields<Class>(#Class).with(PoolFields<Size>{});             \
+    return f;                                                                         \
+  }                                                                                   \
+  Config Class::get_config() const { return config_fields().write(*this, base_config()); }
+STRATA_POOLING_FIELDS(MaxPooling2D, ConfigCodec<Size2>)
+STRATA_POOLING_FIELDS(AveragePooling2D, ConfigCodec<Size2>)
+STRATA_POOLING_FIELDS(MaxPooling1D, Width)
+STRATA_POOLING_FIELDS(AveragePooling1D, Width)
+#undef STRATA_POOLING_FIELDS
 
 // ---- GlobalPooling --------------------------------------------------------------------------------------------------
 
@@ -79,18 +96,28 @@ Shape GlobalPooling::compute_output_shape(const Shape& s) {
   return out;
 }
 
-Config GlobalPooling::get_config() const {
-  Config c = base_config();
-  c["data_format"] = "channels_last";
-  c["keepdims"] = keepdims;
-  return c;
-}
+#define STRATA_GLOBAL_POOLING_FIELDS(Class)                                                                   \
+  const Fields<Class>& Class::config_fields() {                                                               \
+    static const auto f =                                                                                     \
+        Fields<Class>(#Class).unsupported("data_format", "channels_last").field("keepdims", &Class::keepdims); \
+    return f;                                                                                                 \
+  }                                                                                                           \
+  Config Class::get_config() const { return config_fields().write(*this, base_config()); }
+STRATA_GLOBAL_POOLING_FIELDS(GlobalAveragePooling2D)
+STRATA_GLOBAL_POOLING_FIELDS(GlobalMaxPooling2D)
+STRATA_GLOBAL_POOLING_FIELDS(GlobalAveragePooling1D)
+STRATA_GLOBAL_POOLING_FIELDS(GlobalMaxPooling1D)
+#undef STRATA_GLOBAL_POOLING_FIELDS
 
 // ---- UpSampling2D, ZeroPadding2D ---------------------------------------------------------------------------------
 
 UpSampling2D::UpSampling2D(Size2 size_) : size(size_) {
-  if (size.h <= 0 || size.w <= 0) detail::raise<ValueError>("UpSampling2D: size ({}, {}) must be positive", size.h, size.w);
+  validate();
   set_input_spec({4, -1, {}});
+}
+
+void UpSampling2D::validate() const {
+  if (size.h <= 0 || size.w <= 0) detail::raise<ValueError>("UpSampling2D: size ({}, {}) must be positive", size.h, size.w);
 }
 
 Tensor UpSampling2D::call(const Tensor& x, bool) { return nn::upsample2d(x, size); }
@@ -100,21 +127,27 @@ Shape UpSampling2D::compute_output_shape(const Shape& s) {
   return {s[0], s[1] < 0 ? -1 : s[1] * size.h, s[2] < 0 ? -1 : s[2] * size.w, s[3]};
 }
 
-Config UpSampling2D::get_config() const {
-  Config c = base_config();
-  c["size"] = cfg::pair(size.h, size.w);
-  c["data_format"] = "channels_last";
-  c["interpolation"] = "nearest";
-  return c;
+const Fields<UpSampling2D>& UpSampling2D::config_fields() {
+  static const auto f = Fields<UpSampling2D>("UpSampling2D")
+                            .field("size", &UpSampling2D::size)
+                            .unsupported("data_format", "channels_last")
+                            .unsupported("interpolation", "nearest")
+                            .validate(&UpSampling2D::validate);
+  return f;
 }
+Config UpSampling2D::get_config() const { return config_fields().write(*this, base_config()); }
 
 ZeroPadding2D::ZeroPadding2D(std::int64_t p) : ZeroPadding2D({p, p}, {p, p}) {}
 
 ZeroPadding2D::ZeroPadding2D(std::pair<std::int64_t, std::int64_t> h, std::pair<std::int64_t, std::int64_t> w)
     : height(h), width(w) {
-  if (h.first < 0 || h.second < 0 || w.first < 0 || w.second < 0)
-    throw ValueError("ZeroPadding2D: padding must be non-negative");
+  validate();
   set_input_spec({4, -1, {}});
+}
+
+void ZeroPadding2D::validate() const {
+  if (height.first < 0 || height.second < 0 || width.first < 0 || width.second < 0)
+    throw ValueError("ZeroPadding2D: padding must be non-negative");
 }
 
 Tensor ZeroPadding2D::call(const Tensor& x, bool) { return nn::zero_pad2d(x, height, width); }
@@ -125,74 +158,36 @@ Shape ZeroPadding2D::compute_output_shape(const Shape& s) {
           s[3]};
 }
 
-Config ZeroPadding2D::get_config() const {
-  Config c = base_config();
-  c["padding"] = Config::list({cfg::pair(height.first, height.second), cfg::pair(width.first, width.second)});
-  c["data_format"] = "channels_last";
-  return c;
+const Fields<ZeroPadding2D>& ZeroPadding2D::config_fields() {
+  using Pair = ConfigCodec<std::pair<std::int64_t, std::int64_t>>;
+  static const auto f =
+      Fields<ZeroPadding2D>("ZeroPadding2D")
+          .custom(  // ((top, bottom), (left, right)); (h, w) pads symmetrically; n pads all four sides
+              "padding", [](const ZeroPadding2D& l) { return Config::list({Pair::write(l.height), Pair::write(l.width)}); },
+              [](ZeroPadding2D& l, const Config& v) {
+                if (v.is_null()) return;
+                l.height = Pair::decode(v.is_list() ? v[0] : v);
+                l.width = Pair::decode(v.is_list() ? v[v.size() == 1 ? 0 : 1] : v);
+              })
+          .unsupported("data_format", "channels_last")
+          .validate(&ZeroPadding2D::validate);
+  return f;
 }
+Config ZeroPadding2D::get_config() const { return config_fields().write(*this, base_config()); }
 
 // ---- registration -----------------------------------------------------------------------------------------------
 
-namespace {
-Size2 size2(const Config& c, const char* key, std::int64_t fallback) {
-  const Config* v = c.find(key);
-  if (!v || v->is_null()) return fallback;
-  return {cfg::pair_at(*v, 0), cfg::pair_at(*v, 1)};
-}
-std::optional<Size2> opt_size2(const Config& c, const char* key) {
-  const Config* v = c.find(key);
-  if (!v || v->is_null()) return std::nullopt;
-  return Size2{cfg::pair_at(*v, 0), cfg::pair_at(*v, 1)};
-}
-std::optional<std::int64_t> opt_int(const Config& c, const char* key) {
-  const Config* v = c.find(key);
-  if (!v || v->is_null()) return std::nullopt;
-  return cfg::pair_at(*v, 0);
-}
-
-}  // namespace
-
 void register_pooling_layers(Registry& r) {
-  r.add_channels_last("MaxPooling2D", [](const Config& c) {
-    return std::make_shared<MaxPooling2D>(size2(c, "pool_size", 2), opt_size2(c, "strides"), c.get_string("padding", "valid"));
-  });
-  r.add_channels_last("AveragePooling2D", [](const Config& c) {
-    return std::make_shared<AveragePooling2D>(size2(c, "pool_size", 2), opt_size2(c, "strides"),
-                                              c.get_string("padding", "valid"));
-  });
-  r.add_channels_last("MaxPooling1D", [](const Config& c) {
-    return std::make_shared<MaxPooling1D>(opt_int(c, "pool_size").value_or(2), opt_int(c, "strides"),
-                                          c.get_string("padding", "valid"));
-  });
-  r.add_channels_last("AveragePooling1D", [](const Config& c) {
-    return std::make_shared<AveragePooling1D>(opt_int(c, "pool_size").value_or(2), opt_int(c, "strides"),
-                                              c.get_string("padding", "valid"));
-  });
-  r.add_channels_last("GlobalAveragePooling2D",
-                 [](const Config& c) { return std::make_shared<GlobalAveragePooling2D>(c.get_bool("keepdims", false)); });
-  r.add_channels_last("GlobalMaxPooling2D",
-                 [](const Config& c) { return std::make_shared<GlobalMaxPooling2D>(c.get_bool("keepdims", false)); });
-  r.add_channels_last("GlobalAveragePooling1D",
-                 [](const Config& c) { return std::make_shared<GlobalAveragePooling1D>(c.get_bool("keepdims", false)); });
-  r.add_channels_last("GlobalMaxPooling1D",
-                 [](const Config& c) { return std::make_shared<GlobalMaxPooling1D>(c.get_bool("keepdims", false)); });
-  r.add_channels_last("UpSampling2D", [](const Config& c) {
-    cfg::refuse_unless_default(c, "UpSampling2D", "interpolation", "nearest");
-    return std::make_shared<UpSampling2D>(size2(c, "size", 2));
-  });
-  r.add_channels_last("ZeroPadding2D", [](const Config& c) {
-    const Config* p = c.find("padding");
-    if (!p || p->is_null()) return std::make_shared<ZeroPadding2D>(1);
-    if (!p->is_list()) return std::make_shared<ZeroPadding2D>(p->as_int());
-    const Config& h = (*p)[0];
-    const Config& w = (*p)[1];
-    auto both = [](const Config& v) {
-      return v.is_list() ? std::pair<std::int64_t, std::int64_t>{v[0].as_int(), v[1].as_int()}
-                         : std::pair<std::int64_t, std::int64_t>{v.as_int(), v.as_int()};
-    };
-    return std::make_shared<ZeroPadding2D>(both(h), both(w));
-  });
+  r.add_channels_last("MaxPooling2D", MaxPooling2D::config_fields().factory());
+  r.add_channels_last("AveragePooling2D", AveragePooling2D::config_fields().factory());
+  r.add_channels_last("MaxPooling1D", MaxPooling1D::config_fields().factory());
+  r.add_channels_last("AveragePooling1D", AveragePooling1D::config_fields().factory());
+  r.add_channels_last("GlobalAveragePooling2D", GlobalAveragePooling2D::config_fields().factory());
+  r.add_channels_last("GlobalMaxPooling2D", GlobalMaxPooling2D::config_fields().factory());
+  r.add_channels_last("GlobalAveragePooling1D", GlobalAveragePooling1D::config_fields().factory());
+  r.add_channels_last("GlobalMaxPooling1D", GlobalMaxPooling1D::config_fields().factory());
+  r.add_channels_last("UpSampling2D", UpSampling2D::config_fields().factory());
+  r.add_channels_last("ZeroPadding2D", ZeroPadding2D::config_fields().factory());
 }
 
 }  // namespace strata::layers

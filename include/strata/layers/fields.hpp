@@ -134,6 +134,17 @@ struct Width {
   static nn::Size2 decode(const Config& c) { return nn::Size2(1, ConfigCodec<nn::Size2>::decode(c).w); }
   static void reset(nn::Size2&) {}
 };
+/// A pair of integers, [a, b]; a number n is (n, n).
+template <>
+struct ConfigCodec<std::pair<std::int64_t, std::int64_t>> {
+  using Pair = std::pair<std::int64_t, std::int64_t>;
+  static Config write(const Pair& p) { return Config::list({p.first, p.second}); }
+  static Pair decode(const Config& c) {
+    if (!c.is_list()) return {c.as_int(), c.as_int()};
+    return {c[0].as_int(), c[c.size() == 1 ? 0 : 1].as_int()};
+  }
+  static void reset(Pair&) {}
+};
 template <>
 struct ConfigCodec<Shape> {
   static Config write(const Shape& s) { return shape_to_config(s); }
@@ -226,11 +237,14 @@ class Fields {
     entries_.back().aliases.push_back(old_key);
     return *this;
   }
-  /// Written as its own key but computed: only get_config sees it (`write` gets the layer).
-  Fields& computed(const std::string& key, std::function<Config(const L&)> write) {
+  /// A key whose value is not one member's: `write` makes it from the layer, `read` (given the
+  /// value, null included) sets the layer from it.
+  Fields& custom(const std::string& key, std::function<Config(const L&)> write,
+                 std::function<void(L&, const Config&)> read) {
     Entry e;
     e.key = key;
     e.write = [write](const L& l, Config& c, const std::string& k) { c[k] = write(l); };
+    e.read = std::move(read);
     entries_.push_back(std::move(e));
     return *this;
   }

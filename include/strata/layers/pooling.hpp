@@ -23,7 +23,8 @@ class Pooling : public Layer {
   std::optional<Size2> strides;
   std::string padding;
   Shape compute_output_shape(const Shape& s) override;
-  Config get_config() const override;
+  /// ValueError unless the sizes are positive and the padding is "valid" or "same".
+  void validate() const;
 
  protected:
   void build(const Shape& s) override;
@@ -35,12 +36,14 @@ class Pooling : public Layer {
 class MaxPooling2D : public Pooling {
  public:
   STRATA_LAYER(MaxPooling2D)
+  STRATA_LAYER_CONFIG(MaxPooling2D)
   explicit MaxPooling2D(Size2 pool_size = 2, std::optional<Size2> strides = std::nullopt, std::string padding = "valid")
       : Pooling(true, 2, pool_size, strides, std::move(padding)) {}
 };
 class AveragePooling2D : public Pooling {
  public:
   STRATA_LAYER(AveragePooling2D)
+  STRATA_LAYER_CONFIG(AveragePooling2D)
   explicit AveragePooling2D(Size2 pool_size = 2, std::optional<Size2> strides = std::nullopt,
                             std::string padding = "valid")
       : Pooling(false, 2, pool_size, strides, std::move(padding)) {}
@@ -48,6 +51,7 @@ class AveragePooling2D : public Pooling {
 class MaxPooling1D : public Pooling {
  public:
   STRATA_LAYER(MaxPooling1D)
+  STRATA_LAYER_CONFIG(MaxPooling1D)
   explicit MaxPooling1D(std::int64_t pool_size = 2, std::optional<std::int64_t> strides = std::nullopt,
                         std::string padding = "valid")
       : Pooling(true, 1, {1, pool_size}, strides ? std::optional<Size2>(Size2{1, *strides}) : std::nullopt,
@@ -56,6 +60,7 @@ class MaxPooling1D : public Pooling {
 class AveragePooling1D : public Pooling {
  public:
   STRATA_LAYER(AveragePooling1D)
+  STRATA_LAYER_CONFIG(AveragePooling1D)
   explicit AveragePooling1D(std::int64_t pool_size = 2, std::optional<std::int64_t> strides = std::nullopt,
                             std::string padding = "valid")
       : Pooling(false, 1, {1, pool_size}, strides ? std::optional<Size2>(Size2{1, *strides}) : std::nullopt,
@@ -68,7 +73,6 @@ class GlobalPooling : public Layer {
   GlobalPooling(bool is_max, int rank, bool keepdims);
   bool keepdims;
   Shape compute_output_shape(const Shape& s) override;
-  Config get_config() const override;
 
  protected:
   void build(const Shape& s) override;
@@ -80,21 +84,25 @@ class GlobalPooling : public Layer {
 class GlobalAveragePooling2D : public GlobalPooling {
  public:
   STRATA_LAYER(GlobalAveragePooling2D)
+  STRATA_LAYER_CONFIG(GlobalAveragePooling2D)
   explicit GlobalAveragePooling2D(bool keepdims = false) : GlobalPooling(false, 2, keepdims) {}
 };
 class GlobalMaxPooling2D : public GlobalPooling {
  public:
   STRATA_LAYER(GlobalMaxPooling2D)
+  STRATA_LAYER_CONFIG(GlobalMaxPooling2D)
   explicit GlobalMaxPooling2D(bool keepdims = false) : GlobalPooling(true, 2, keepdims) {}
 };
 class GlobalAveragePooling1D : public GlobalPooling {
  public:
   STRATA_LAYER(GlobalAveragePooling1D)
+  STRATA_LAYER_CONFIG(GlobalAveragePooling1D)
   explicit GlobalAveragePooling1D(bool keepdims = false) : GlobalPooling(false, 1, keepdims) {}
 };
 class GlobalMaxPooling1D : public GlobalPooling {
  public:
   STRATA_LAYER(GlobalMaxPooling1D)
+  STRATA_LAYER_CONFIG(GlobalMaxPooling1D)
   explicit GlobalMaxPooling1D(bool keepdims = false) : GlobalPooling(true, 1, keepdims) {}
 };
 
@@ -105,10 +113,13 @@ class UpSampling2D : public Layer {
   explicit UpSampling2D(Size2 size = 2);
   Size2 size;
   Shape compute_output_shape(const Shape& s) override;
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(UpSampling2D)
 
  protected:
   Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  void validate() const;
 };
 
 /// Zeros around the image: ((top, bottom), (left, right)); one number pads all four sides.
@@ -119,10 +130,13 @@ class ZeroPadding2D : public Layer {
   ZeroPadding2D(std::pair<std::int64_t, std::int64_t> height, std::pair<std::int64_t, std::int64_t> width);
   std::pair<std::int64_t, std::int64_t> height, width;
   Shape compute_output_shape(const Shape& s) override;
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(ZeroPadding2D)
 
  protected:
   Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  void validate() const;
 };
 
 }  // namespace strata::layers
