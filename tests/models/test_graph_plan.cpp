@@ -163,3 +163,51 @@ TEST_CASE("plan_graph: errors name the model and the layers", "[model][graph][er
   CHECK_THROWS_WITH(plan_graph({x}, {(*named_x)(x)}, "m"),
                     "Model 'm': two different layers are named 'x'; layer names must be unique");
 }
+
+// The plan's readers, on a model with a shared layer also called outside it and an unused input
+// (the texts are what they were before the plan existed, checked against that code).
+TEST_CASE("summary, to_dot and get_config read the plan", "[model][graph][summary]") {
+  KerasTensor image = Input({6, 6, 1}, DType::float32, "image"), meta = Input({4}, DType::float32, "meta");
+  KerasTensor unused = Input({2}, DType::float32, "unused");
+  auto shared = named(std::make_shared<Dense>(32, ActivationFn("relu")), "shared_dense");
+  KerasTensor a = (*shared)(named(std::make_shared<Flatten>(), "flatten")->apply(std::vector<KerasTensor>{image})[0]);
+  (*shared)(Input({36}));  // node 1 of the layer, in no model
+  KerasTensor b = (*named(std::make_shared<Dense>(36), "dense"))(meta);
+  KerasTensor merged = named(std::make_shared<Concatenate>(), "concatenate")->apply(std::vector<KerasTensor>{a, (*shared)(b)})[0];
+  Model m({image, unused, meta}, {(*named(std::make_shared<Dense>(10), "head"))(merged)}, "two_inputs");
+
+  CHECK(m.to_dot() ==
+        "digraph \"two_inputs\" {\n"
+        "  rankdir=TB;\n"
+        "  node [shape=record, fontname=\"Helvetica\"];\n"
+        "  \"image\" [label=\"{image: InputLayer|{input: -|output: (None, 6, 6, 1)}}\"];\n"
+        "  \"unused\" [label=\"{unused: InputLayer|{input: -|output: (None, 2)}}\"];\n"
+        "  \"meta\" [label=\"{meta: InputLayer|{input: -|output: (None, 4)}}\"];\n"
+        "  \"flatten\" [label=\"{flatten: Flatten|{input: (None, 6, 6, 1)|output: (None, 36)}}\"];\n"
+        "  \"shared_dense\" [label=\"{shared_dense: Dense|{input: (None, 36)|output: (None, 32)}}\"];\n"
+        "  \"dense\" [label=\"{dense: Dense|{input: (None, 4)|output: (None, 36)}}\"];\n"
+        "  \"concatenate\" [label=\"{concatenate: Concatenate|{input: (None, 32), (None, 32)|output: (None, 64)}}\"];\n"
+        "  \"head\" [label=\"{head: Dense|{input: (None, 64)|output: (None, 10)}}\"];\n"
+        "  \"image\" -> \"flatten\";\n"
+        "  \"flatten\" -> \"shared_dense\";\n"
+        "  \"meta\" -> \"dense\";\n"
+        "  \"dense\" -> \"shared_dense\";\n"
+        "  \"shared_dense\" -> \"concatenate\";\n"
+        "  \"concatenate\" -> \"head\";\n"
+        "}\n");
+  // The summary names Keras's node indices (every call counts: shared_dense[2] is its third),
+  // and a layer with several nodes (or an input no output reads) has "multiple" shapes.
+  const std::string summary = m.summary();
+  CHECK_THAT(summary, Catch::Contains(" unused (InputLayer)            multiple             0           []\n"));
+  CHECK_THAT(summary, Catch::Contains(" shared_dense (Dense)           multiple             1184        ['flatten[0][0]',\n"
+                                      "                                                                  'dense[0][0]']\n"));
+  CHECK_THAT(summary, Catch::Contains("['shared_dense[0][0]',\n"
+                                      "                                                                  'shared_dense[2][0]']\n"));
+  // get_config numbers the nodes within the model: shared_dense's calls are its nodes 0 and 1.
+  const Config c = m.get_config();
+  CHECK(c.at("layers")[4].at("name").as_string() == "shared_dense");
+  CHECK(c.at("layers")[4].at("inbound_nodes").dump() == R"([[["flatten", 0, 0, {}]], [["dense", 0, 0, {}]]])");
+  CHECK(c.at("layers")[6].at("inbound_nodes").dump() == R"([[["shared_dense", 0, 0, {}], ["shared_dense", 1, 0, {}]]])");
+  CHECK(c.at("input_layers").dump() == R"([["image", 0, 0], ["unused", 0, 0], ["meta", 0, 0]])");
+  CHECK(c.at("output_layers").dump() == R"([["head", 0, 0]])");
+}
