@@ -5,18 +5,17 @@
 #include <iterator>
 #include <map>
 #include <set>
-#include <unordered_map>
 
 #include "detail/errors.hpp"
 #include "layers/node.hpp"
 #include "layers/registry.hpp"
+#include "models/graph.hpp"
 #include "strata/models/serialization.hpp"
 #include "strata/models/sequential.hpp"
 #include "strata/version.hpp"
 
 namespace strata::models {
 
-using detail::Node;
 using layers::Layer;
 
 namespace {
@@ -33,30 +32,28 @@ Config Model::get_config() const {
         "Model '{}': a subclassed model has no Keras config (its architecture is C++ code); build it in code and "
         "load its weights",
         name());
-  // Node indices relative to this model: the k-th call of a layer inside the model is node k.
-  std::unordered_map<const Node*, std::int64_t> rel;
-  std::unordered_map<const Layer*, std::int64_t> calls;
-  for (const KerasTensor& in : inputs_) rel[in.node().get()] = 0;
-  for (const Step& st : steps_) rel[st.node.get()] = calls[st.layer.get()]++;
-  auto ref_of = [&](const KerasTensor& t) {
-    return tensor_ref(t.node()->layer->name(), rel.at(t.node().get()), static_cast<std::int64_t>(t.index()));
+  const detail::GraphPlan& plan = *plan_;
+  // Keras's [layer, node, tensor] of a slot, with the node index relative to this model.
+  auto ref_of = [&](int slot) {
+    const detail::SlotRef& r = plan.slots[static_cast<std::size_t>(slot)];
+    return tensor_ref(r.node->layer->name(), r.model_node_index, r.tensor_index);
   };
 
   Config c = Config::object();
   c["name"] = name();
   c["trainable"] = trainable();
   Config list = Config::list();
-  for (const auto& l : layers_) {
+  for (const detail::PlanLayer& pl : plan.layers) {
+    const Layer& l = *pl.layer;
     Config entry = Config::object();
-    entry["class_name"] = l->class_name();
-    entry["config"] = l->get_config();
-    entry["name"] = l->name();
+    entry["class_name"] = l.class_name();
+    entry["config"] = l.get_config();
+    entry["name"] = l.name();
     Config nodes = Config::list();
-    for (const Step& st : steps_) {
-      if (st.layer != l) continue;
+    for (int step : pl.steps) {
       Config node = Config::list();
-      for (const KerasTensor& in : st.node->inputs) {
-        Config r = ref_of(in);
+      for (int slot : plan.steps[static_cast<std::size_t>(step)].in_slots) {
+        Config r = ref_of(slot);
         r.push_back(Config::object());  // Keras 2's call kwargs
         node.push_back(std::move(r));
       }
@@ -67,8 +64,8 @@ Config Model::get_config() const {
   }
   c["layers"] = std::move(list);
   Config ins = Config::list(), outs = Config::list();
-  for (const KerasTensor& in : inputs_) ins.push_back(ref_of(in));
-  for (const KerasTensor& out : outputs_) outs.push_back(ref_of(out));
+  for (int slot : plan.input_slots) ins.push_back(ref_of(slot));
+  for (int slot : plan.output_slots) outs.push_back(ref_of(slot));
   c["input_layers"] = std::move(ins);
   c["output_layers"] = std::move(outs);
   return c;

@@ -23,6 +23,7 @@
 
 namespace strata::detail {
 struct CompiledState;
+struct GraphPlan;
 }
 
 namespace strata::models {
@@ -41,7 +42,7 @@ class Model : public layers::Layer {
 
   /// The layers in execution order (Input layers first, as Keras lists them for functional
   /// models; a Sequential lists its stack).
-  virtual const std::vector<std::shared_ptr<Layer>>& layers() const { return layers_; }
+  virtual const std::vector<std::shared_ptr<Layer>>& layers() const;
   /// ValueError listing the model's layer names when absent.
   std::shared_ptr<Layer> get_layer(const std::string& name) const;
   std::shared_ptr<Layer> get_layer(std::size_t index) const;
@@ -130,20 +131,10 @@ class Model : public layers::Layer {
   void init_graph(const std::vector<KerasTensor>& inputs, const std::vector<KerasTensor>& outputs);
   /// Summary rows: the layers shown and whether the "Connected to" column is printed.
   virtual bool summary_shows_connections() const { return true; }
-  virtual std::vector<std::shared_ptr<Layer>> summary_layers() const { return layers_; }
+  virtual std::vector<std::shared_ptr<Layer>> summary_layers() const { return Model::layers(); }
 
  private:
-  struct Step {
-    std::shared_ptr<Layer> layer;
-    std::shared_ptr<detail::Node> node;  // the call of `layer` this step runs
-    std::vector<int> in_slots;
-    std::vector<int> out_slots;
-    std::vector<int> release;  // slots no later step reads
-  };
-  std::vector<Step> steps_;
-  int num_slots_ = 0;
-  std::vector<int> input_slots_, output_slots_;
-  std::vector<std::shared_ptr<Layer>> layers_;
+  std::shared_ptr<const detail::GraphPlan> plan_;  // null for a subclassed model
   std::vector<KerasTensor> inputs_, outputs_;
   bool graph_ = false;
   std::shared_ptr<detail::CompiledState> compiled_;
