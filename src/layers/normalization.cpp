@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "detail/errors.hpp"
-#include "layers/config_util.hpp"
+#include "strata/layers/fields.hpp"
 #include "layers/registry.hpp"
 #include "strata/autograd/tape.hpp"
 #include "strata/ops.hpp"
@@ -14,6 +14,10 @@ namespace strata::layers {
 
 BatchNormalization::BatchNormalization(std::int64_t axis_, double momentum_, double epsilon_, bool center_, bool scale_)
     : axis(axis_), momentum(momentum_), epsilon(epsilon_), center(center_), scale(scale_) {
+  validate();
+}
+
+void BatchNormalization::validate() const {
   if (!(momentum >= 0 && momentum <= 1))
     detail::raise<ValueError>("BatchNormalization: momentum must be in [0, 1], got {}", momentum);
   if (!(epsilon > 0)) detail::raise<ValueError>("BatchNormalization: epsilon must be positive, got {}", epsilon);
@@ -52,28 +56,66 @@ Tensor BatchNormalization::call(const Tensor& x, bool training) {
   return nn::batch_norm(x, mean, var, b, g, epsilon);
 }
 
-Config BatchNormalization::get_config() const {
-  Config c = base_config();
-  c["axis"] = axis;
-  c["momentum"] = momentum;
-  c["epsilon"] = epsilon;
-  c["center"] = center;
-  c["scale"] = scale;
-  c["beta_initializer"] = cfg::of(beta_initializer);
-  c["gamma_initializer"] = cfg::of(gamma_initializer);
-  c["moving_mean_initializer"] = cfg::of(moving_mean_initializer);
-  c["moving_variance_initializer"] = cfg::of(moving_variance_initializer);
-  c["beta_regularizer"] = cfg::of(beta_regularizer);
-  c["gamma_regularizer"] = cfg::of(gamma_regularizer);
-  c["beta_constraint"] = cfg::of(beta_constraint);
-  c["gamma_constraint"] = cfg::of(gamma_constraint);
-  return c;
+namespace {
+/// One axis: Keras 3 writes a number, Keras 2 a list of one.
+struct OneAxis {
+  static Config write(std::int64_t a) { return Config(static_cast<long long>(a)); }
+  static std::int64_t decode(const Config& c) {
+    if (!c.is_list()) return c.as_int();
+    if (c.size() != 1) throw ValueError("BatchNormalization: only one normalized axis is supported");
+    return c[0].as_int();
+  }
+  static void reset(std::int64_t&) {}
+};
+/// Axes written as a number when there is one.
+struct AxesCodec {
+  using List = ConfigCodec<std::vector<std::int64_t>>;
+  static Config write(const std::vector<std::int64_t>& v) {
+    return v.size() == 1 ? Config(static_cast<long long>(v[0])) : List::write(v);
+  }
+  static std::vector<std::int64_t> decode(const Config& c) { return List::decode(c); }
+  static void reset(std::vector<std::int64_t>&) {}
+};
+/// center, scale and the beta/gamma initializers, regularizers and constraints, in Keras's order
+/// (BatchNormalization's moving-statistics initializers come after the two initializers).
+struct NormFields {
+  template <class L>
+  void operator()(Fields<L>& f) const {
+    f.field("center", &L::center).field("scale", &L::scale);
+    f.field("beta_initializer", &L::beta_initializer).field("gamma_initializer", &L::gamma_initializer);
+    if constexpr (std::is_same_v<L, BatchNormalization>)
+      f.field("moving_mean_initializer", &L::moving_mean_initializer)
+          .field("moving_variance_initializer", &L::moving_variance_initializer);
+    f.field("beta_regularizer", &L::beta_regularizer)
+        .field("gamma_regularizer", &L::gamma_regularizer)
+        .field("beta_constraint", &L::beta_constraint)
+        .field("gamma_constraint", &L::gamma_constraint);
+  }
+};
+}  // namespace
+
+const Fields<BatchNormalization>& BatchNormalization::config_fields() {
+  static const auto f = Fields<BatchNormalization>("BatchNormalization")
+                            .field("axis", &BatchNormalization::axis, OneAxis{})
+                            .field("momentum", &BatchNormalization::momentum)
+                            .field("epsilon", &BatchNormalization::epsilon)
+                            .with(NormFields{})
+                            // Keras 2's batch renormalization and ghost batches change the statistics
+                            .unsupported("renorm", false, /*written=*/false)
+                            .unsupported("virtual_batch_size", Config(), /*written=*/false)
+                            .validate(&BatchNormalization::validate);
+  return f;
 }
+Config BatchNormalization::get_config() const { return config_fields().write(*this, base_config()); }
 
 // ---- LayerNormalization --------------------------------------------------------------------------------------------
 
 LayerNormalization::LayerNormalization(std::vector<std::int64_t> axes_, double epsilon_, bool center_, bool scale_)
     : axes(std::move(axes_)), epsilon(epsilon_), center(center_), scale(scale_) {
+  validate();
+}
+
+void LayerNormalization::validate() const {
   if (axes.empty()) throw ValueError("LayerNormalization: axes cannot be empty");
   if (!(epsilon > 0)) detail::raise<ValueError>("LayerNormalization: epsilon must be positive, got {}", epsilon);
 }
@@ -104,71 +146,20 @@ Tensor LayerNormalization::call(const Tensor& x, bool) {
   return nn::layer_norm(x, g, b, norm_axes_, epsilon);
 }
 
-Config LayerNormalization::get_config() const {
-  Config c = base_config();
-  Config a = Config::list();
-  for (auto v : axes) a.push_back(v);
-  c["axis"] = axes.size() == 1 ? Config(axes[0]) : a;
-  c["epsilon"] = epsilon;
-  c["center"] = center;
-  c["scale"] = scale;
-  c["beta_initializer"] = cfg::of(beta_initializer);
-  c["gamma_initializer"] = cfg::of(gamma_initializer);
-  c["beta_regularizer"] = cfg::of(beta_regularizer);
-  c["gamma_regularizer"] = cfg::of(gamma_regularizer);
-  c["beta_constraint"] = cfg::of(beta_constraint);
-  c["gamma_constraint"] = cfg::of(gamma_constraint);
-  return c;
+const Fields<LayerNormalization>& LayerNormalization::config_fields() {
+  static const auto f = Fields<LayerNormalization>("LayerNormalization")
+                            .field("axis", &LayerNormalization::axes, AxesCodec{})
+                            .field("epsilon", &LayerNormalization::epsilon)
+                            .with(NormFields{})
+                            .unsupported("rms_scaling", false, /*written=*/false)
+                            .validate(&LayerNormalization::validate);
+  return f;
 }
-
-namespace {
-template <class L>
-void norm_weights(L& l, const Config& c) {
-  l.beta_initializer = cfg::initializer(c, "beta_initializer", "zeros");
-  l.gamma_initializer = cfg::initializer(c, "gamma_initializer", "ones");
-  l.beta_regularizer = cfg::regularizer(c, "beta_regularizer");
-  l.gamma_regularizer = cfg::regularizer(c, "gamma_regularizer");
-  l.beta_constraint = cfg::constraint(c, "beta_constraint");
-  l.gamma_constraint = cfg::constraint(c, "gamma_constraint");
-}
-
-}  // namespace
+Config LayerNormalization::get_config() const { return config_fields().write(*this, base_config()); }
 
 void register_normalization_layers(Registry& r) {
-  r.add("BatchNormalization", [](const Config& c) {
-    // Keras 2's batch renormalization and ghost batches change the training statistics
-    cfg::refuse_unless_default(c, "BatchNormalization", "renorm", false);
-    cfg::refuse_unless_default(c, "BatchNormalization", "virtual_batch_size", Config());
-    const Config* a = c.find("axis");
-    std::int64_t axis = -1;
-    if (a && a->is_list()) {
-      if (a->size() != 1) throw ValueError("BatchNormalization: only one normalized axis is supported");
-      axis = (*a)[0].as_int();
-    } else if (a && !a->is_null()) {
-      axis = a->as_int();
-    }
-    auto l = std::make_shared<BatchNormalization>(axis, c.get_double("momentum", 0.99), c.get_double("epsilon", 1e-3),
-                                                  c.get_bool("center", true), c.get_bool("scale", true));
-    norm_weights(*l, c);
-    l->moving_mean_initializer = cfg::initializer(c, "moving_mean_initializer", "zeros");
-    l->moving_variance_initializer = cfg::initializer(c, "moving_variance_initializer", "ones");
-    return l;
-  });
-  r.add("LayerNormalization", [](const Config& c) {
-    cfg::refuse_unless_default(c, "LayerNormalization", "rms_scaling", false);
-    std::vector<std::int64_t> axes{-1};
-    if (const Config* a = c.find("axis"); a && !a->is_null()) {
-      axes.clear();
-      if (a->is_list())
-        for (const auto& v : a->items()) axes.push_back(v.as_int());
-      else
-        axes.push_back(a->as_int());
-    }
-    auto l = std::make_shared<LayerNormalization>(axes, c.get_double("epsilon", 1e-3), c.get_bool("center", true),
-                                                  c.get_bool("scale", true));
-    norm_weights(*l, c);
-    return l;
-  });
+  r.add("BatchNormalization", BatchNormalization::config_fields().factory());
+  r.add("LayerNormalization", LayerNormalization::config_fields().factory());
 }
 
 }  // namespace strata::layers

@@ -104,10 +104,27 @@ struct ConfigCodec<nn::Size2> {
   }
   static void reset(nn::Size2&) {}
 };
-/// A list of integers (a number is a list of one); null entries are -1 ("as the input").
+/// A list of integers; a number is a list of one.
 template <>
 struct ConfigCodec<std::vector<std::int64_t>> {
   static Config write(const std::vector<std::int64_t>& v) {
+    Config l = Config::list();
+    for (auto d : v) l.push_back(static_cast<long long>(d));
+    return l;
+  }
+  static std::vector<std::int64_t> decode(const Config& c) {
+    if (!c.is_list()) return {c.as_int()};
+    std::vector<std::int64_t> v;
+    for (const auto& d : c.items()) v.push_back(d.as_int());
+    return v;
+  }
+  static void reset(std::vector<std::int64_t>& v) { v.clear(); }
+};
+/// A shape-like list that is null when empty, with null entries for -1 ("as the input"):
+/// Dropout's noise_shape, PReLU's shared_axes.
+struct IntListOrNull {
+  static Config write(const std::vector<std::int64_t>& v) {
+    if (v.empty()) return Config();
     Config l = Config::list();
     for (auto d : v) l.push_back(d < 0 ? Config() : Config(static_cast<long long>(d)));
     return l;
@@ -118,14 +135,6 @@ struct ConfigCodec<std::vector<std::int64_t>> {
     for (const auto& d : c.items()) v.push_back(d.is_null() ? -1 : d.as_int());
     return v;
   }
-  static void reset(std::vector<std::int64_t>& v) { v.clear(); }
-};
-/// A list of integers that is null when empty (Dropout's noise_shape, PReLU's shared_axes).
-struct IntListOrNull {
-  static Config write(const std::vector<std::int64_t>& v) {
-    return v.empty() ? Config() : ConfigCodec<std::vector<std::int64_t>>::write(v);
-  }
-  static std::vector<std::int64_t> decode(const Config& c) { return ConfigCodec<std::vector<std::int64_t>>::decode(c); }
   static void reset(std::vector<std::int64_t>& v) { v.clear(); }
 };
 /// A 1-D size (the width of a Size2) written as Keras does, [w]; a number or a list of one.

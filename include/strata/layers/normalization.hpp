@@ -27,13 +27,14 @@ class BatchNormalization : public Layer {
   Constraint beta_constraint, gamma_constraint;
   Variable gamma, beta, moving_mean, moving_variance;
   Shape compute_output_shape(const Shape& s) override { return s; }
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(BatchNormalization)
 
  protected:
   void build(const Shape& s) override;
   Tensor call(const Tensor& x, bool training) override;
 
  private:
+  void validate() const;
   Shape param_shape_;  // broadcastable against the input
   std::size_t axis_ = 0;
 };
@@ -52,13 +53,14 @@ class LayerNormalization : public Layer {
   Constraint beta_constraint, gamma_constraint;
   Variable gamma, beta;
   Shape compute_output_shape(const Shape& s) override { return s; }
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(LayerNormalization)
 
  protected:
   void build(const Shape& s) override;
   Tensor call(const Tensor& x, bool training) override;
 
  private:
+  void validate() const;
   Shape param_shape_;
   std::vector<std::int64_t> norm_axes_;
 };
