@@ -2,6 +2,7 @@
 
 #include "detail/errors.hpp"
 #include "layers/registry.hpp"
+#include "strata/layers/fields.hpp"
 #include "strata/ops.hpp"
 
 namespace strata::layers {
@@ -105,11 +106,11 @@ std::vector<Tensor> Concatenate::call(const std::vector<Tensor>& xs, bool) {
   return {concat(xs, axis)};
 }
 
-Config Concatenate::get_config() const {
-  Config c = base_config();
-  c["axis"] = axis;
-  return c;
+const Fields<Concatenate>& Concatenate::config_fields() {
+  static const auto f = Fields<Concatenate>("Concatenate").field("axis", &Concatenate::axis);
+  return f;
 }
+Config Concatenate::get_config() const { return config_fields().write(*this, base_config()); }
 
 // ---- Dot ----------------------------------------------------------------------------------------------------------
 
@@ -168,12 +169,25 @@ std::vector<Tensor> Dot::call(const std::vector<Tensor>& xs, bool) {
   return {reshape(y, out)};
 }
 
-Config Dot::get_config() const {
-  Config c = base_config();
-  c["axes"] = axis_a == axis_b ? Config(axis_a) : Config::list({axis_a, axis_b});
-  c["normalize"] = normalize;
-  return c;
+const Fields<Dot>& Dot::config_fields() {
+  using Pair = ConfigCodec<std::pair<std::int64_t, std::int64_t>>;
+  static const auto f = Fields<Dot>("Dot")
+                            .construct([] { return std::make_shared<Dot>(-1); })  // then its fields
+                            .custom(  // one axis for both inputs, or [a, b]
+                                "axes",
+                                [](const Dot& d) {
+                                  return d.axis_a == d.axis_b ? Config(static_cast<long long>(d.axis_a))
+                                                              : Pair::write({d.axis_a, d.axis_b});
+                                },
+                                [](Dot& d, const Config& v) {
+                                  if (v.is_null()) return;
+                                  std::tie(d.axis_a, d.axis_b) = Pair::decode(v);
+                                })
+                            .required()
+                            .field("normalize", &Dot::normalize);
+  return f;
 }
+Config Dot::get_config() const { return config_fields().write(*this, base_config()); }
 
 void register_merge_layers(Registry& r) {
   r.add("Add", [](const Config&) { return std::make_shared<Add>(); });
@@ -182,13 +196,8 @@ void register_merge_layers(Registry& r) {
   r.add("Average", [](const Config&) { return std::make_shared<Average>(); });
   r.add("Maximum", [](const Config&) { return std::make_shared<Maximum>(); });
   r.add("Minimum", [](const Config&) { return std::make_shared<Minimum>(); });
-  r.add("Concatenate", [](const Config& c) { return std::make_shared<Concatenate>(c.get_int("axis", -1)); });
-  r.add("Dot", [](const Config& c) {
-    const Config& a = c.at("axes");
-    const bool n = c.get_bool("normalize", false);
-    if (a.is_list()) return std::make_shared<Dot>(std::pair<std::int64_t, std::int64_t>{a[0].as_int(), a[1].as_int()}, n);
-    return std::make_shared<Dot>(a.as_int(), n);
-  });
+  r.add("Concatenate", Concatenate::config_fields().factory());
+  r.add("Dot", Dot::config_fields().factory());
 }
 
 }  // namespace strata::layers

@@ -68,7 +68,7 @@ class Concatenate : public Layer {
   explicit Concatenate(std::int64_t axis = -1);
   std::int64_t axis;
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& input_shapes) override;
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(Concatenate)
 
  protected:
   void build(const std::vector<Shape>& input_shapes) override;
@@ -89,7 +89,7 @@ class Dot : public Layer {
   std::int64_t axis_a, axis_b;
   bool normalize;
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& input_shapes) override;
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(Dot)
 
  protected:
   std::vector<Tensor> call(const std::vector<Tensor>& xs, bool training) override;
