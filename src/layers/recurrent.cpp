@@ -3,6 +3,7 @@
 #include "detail/errors.hpp"
 #include "layers/registry.hpp"
 #include "layers/config_util.hpp"
+#include "strata/layers/fields.hpp"
 #include "strata/ops.hpp"
 #include "strata/random.hpp"
 
@@ -12,8 +13,13 @@ namespace strata::layers {
 
 RNN::RNN(std::int64_t units_, ActivationFn activation_, ActivationFn recurrent_activation_, int gates)
     : units(units_), activation(std::move(activation_)), recurrent_activation(std::move(recurrent_activation_)),
-      gates_(gates) {
-  if (units <= 0) detail::raise<ValueError>("recurrent layer: units must be positive, got {}", units);
+      gates_(gates) {}  // each class's constructor validates (class_name() names it there)
+
+void RNN::validate() const {
+  if (units <= 0) detail::raise<ValueError>("{}: units must be positive, got {}", class_name(), units);
+  if (!(dropout >= 0 && dropout < 1) || !(recurrent_dropout >= 0 && recurrent_dropout < 1))
+    detail::raise<ValueError>("{}: dropout ({}) and recurrent_dropout ({}) must be in [0, 1)", class_name(), dropout,
+                              recurrent_dropout);
 }
 
 void RNN::build(const std::vector<Shape>& in) {
@@ -86,30 +92,54 @@ std::vector<Shape> RNN::compute_output_shapes(const std::vector<Shape>& in) {
   return out;
 }
 
-Config RNN::get_config() const {
-  Config c = base_config();
-  c["return_sequences"] = return_sequences;
-  c["return_state"] = return_state;
-  c["go_backwards"] = go_backwards;
-  c["stateful"] = false;
-  c["unroll"] = false;
-  c["units"] = units;
-  c["activation"] = activation.name();
-  if (gates_ > 1) c["recurrent_activation"] = recurrent_activation.name();
-  c["use_bias"] = use_bias;
-  c["kernel_initializer"] = cfg::of(kernel_initializer);
-  c["recurrent_initializer"] = cfg::of(recurrent_initializer);
-  c["bias_initializer"] = cfg::of(bias_initializer);
-  c["kernel_regularizer"] = cfg::of(kernel_regularizer);
-  c["recurrent_regularizer"] = cfg::of(recurrent_regularizer);
-  c["bias_regularizer"] = cfg::of(bias_regularizer);
-  c["kernel_constraint"] = cfg::of(kernel_constraint);
-  c["recurrent_constraint"] = cfg::of(recurrent_constraint);
-  c["bias_constraint"] = cfg::of(bias_constraint);
-  c["dropout"] = dropout;
-  c["recurrent_dropout"] = recurrent_dropout;
-  return c;
-}
+namespace {
+/// The keys every recurrent layer shares, in Keras's order, then the layer's own.
+struct RnnFields {
+  template <class L>
+  void operator()(Fields<L>& f) const {
+    const auto same = [](L&, const Config&) {};
+    f.field("return_sequences", &L::return_sequences)
+        .field("return_state", &L::return_state)
+        .field("go_backwards", &L::go_backwards)
+        .unsupported("stateful", false)
+        .custom("unroll", [](const L&) { return Config(false); }, same)  // a speed choice only
+        .unsupported("time_major", false, /*written=*/false)            // Keras 2: [time, batch, features]
+        .field("units", &L::units)
+        .required()
+        .field("activation", &L::activation);
+    if constexpr (!std::is_same_v<L, SimpleRNN>) f.field("recurrent_activation", &L::recurrent_activation);
+    f.field("use_bias", &L::use_bias)
+        .field("kernel_initializer", &L::kernel_initializer)
+        .field("recurrent_initializer", &L::recurrent_initializer)
+        .field("bias_initializer", &L::bias_initializer)
+        .field("kernel_regularizer", &L::kernel_regularizer)
+        .field("recurrent_regularizer", &L::recurrent_regularizer)
+        .field("bias_regularizer", &L::bias_regularizer)
+        .field("kernel_constraint", &L::kernel_constraint)
+        .field("recurrent_constraint", &L::recurrent_constraint)
+        .field("bias_constraint", &L::bias_constraint)
+        .field("dropout", &L::dropout)
+        .field("recurrent_dropout", &L::recurrent_dropout);
+    if constexpr (std::is_same_v<L, LSTM>) f.field("unit_forget_bias", &L::unit_forget_bias);
+    if constexpr (std::is_same_v<L, GRU>) f.field("reset_after", &L::reset_after);
+    if constexpr (!std::is_same_v<L, SimpleRNN>)
+      f.custom("implementation", [](const L&) { return Config(2); }, same);  // 1 and 2 compute the same
+    f.validate(&L::validate);
+  }
+};
+}  // namespace
+
+#define STRATA_RNN_FIELDS(Class)                                                             \
+  const Fields<Class>& Class::config_fields() {                                              \
+    static const auto f =  /* units is a placeholder until the fields are read */          \
+        Fields<Class>(#Class).construct([] { return std::make_shared<Class>(1); }).with(RnnFields{}); \
+    return f;                                                                                \
+  }                                                                                          \
+  Config Class::get_config() const { return config_fields().write(*this, base_config()); }
+STRATA_RNN_FIELDS(SimpleRNN)
+STRATA_RNN_FIELDS(LSTM)
+STRATA_RNN_FIELDS(GRU)
+#undef STRATA_RNN_FIELDS
 
 namespace {
 Tensor recurrent_input(const Tensor& h, const Tensor& mask) { return mask.defined() ? mul(h, mask) : h; }
@@ -117,7 +147,9 @@ Tensor recurrent_input(const Tensor& h, const Tensor& mask) { return mask.define
 
 // ---- SimpleRNN -----------------------------------------------------------------------------------------------------
 
-SimpleRNN::SimpleRNN(std::int64_t units_, ActivationFn activation_) : RNN(units_, std::move(activation_), "linear", 1) {}
+SimpleRNN::SimpleRNN(std::int64_t units_, ActivationFn activation_) : RNN(units_, std::move(activation_), "linear", 1) {
+  validate();
+}
 
 std::vector<Tensor> SimpleRNN::step(const Tensor& xw, const std::vector<Tensor>& s) {
   return {activation(add(xw, matmul(recurrent_input(s[0], recurrent_mask_), recurrent_kernel)))};
@@ -126,7 +158,9 @@ std::vector<Tensor> SimpleRNN::step(const Tensor& xw, const std::vector<Tensor>&
 // ---- LSTM ---------------------------------------------------------------------------------------------------------
 
 LSTM::LSTM(std::int64_t units_, ActivationFn activation_, ActivationFn recurrent_activation_)
-    : RNN(units_, std::move(activation_), std::move(recurrent_activation_), 4) {}
+    : RNN(units_, std::move(activation_), std::move(recurrent_activation_), 4) {
+  validate();
+}
 
 void LSTM::build(const std::vector<Shape>& in) {
   RNN::build(in);
@@ -148,17 +182,13 @@ std::vector<Tensor> LSTM::step(const Tensor& xw, const std::vector<Tensor>& s) {
   return {mul(o, activation(c)), c};
 }
 
-Config LSTM::get_config() const {
-  Config c = RNN::get_config();
-  c["unit_forget_bias"] = unit_forget_bias;
-  c["implementation"] = 2;
-  return c;
-}
 
 // ---- GRU ----------------------------------------------------------------------------------------------------------
 
 GRU::GRU(std::int64_t units_, ActivationFn activation_, ActivationFn recurrent_activation_, bool reset_after_)
-    : RNN(units_, std::move(activation_), std::move(recurrent_activation_), 3), reset_after(reset_after_) {}
+    : RNN(units_, std::move(activation_), std::move(recurrent_activation_), 3), reset_after(reset_after_) {
+  validate();
+}
 
 Tensor GRU::project_inputs(const Tensor& x) {
   Tensor xw = matmul(x, kernel);
@@ -197,12 +227,6 @@ std::vector<Tensor> GRU::step(const Tensor& xw, const std::vector<Tensor>& s) {
   return {add(mul(z, h), mul(sub(1.0, z), hh))};
 }
 
-Config GRU::get_config() const {
-  Config c = RNN::get_config();
-  c["reset_after"] = reset_after;
-  c["implementation"] = 2;
-  return c;
-}
 
 // ---- Bidirectional -----------------------------------------------------------------------------------------------
 
@@ -322,48 +346,11 @@ Config TimeDistributed::get_config() const {
 
 // ---- registration ---------------------------------------------------------------------------------------------------
 
-namespace {
-template <class L>
-std::shared_ptr<L> rnn_common(std::shared_ptr<L> l, const Config& c) {
-  cfg::refuse_unless_default(c, l->class_name(), "stateful", false);
-  cfg::refuse_unless_default(c, l->class_name(), "time_major", false);  // Keras 2: [time, batch, features]
-  l->use_bias = c.get_bool("use_bias", true);
-  l->return_sequences = c.get_bool("return_sequences", false);
-  l->return_state = c.get_bool("return_state", false);
-  l->go_backwards = c.get_bool("go_backwards", false);
-  l->dropout = c.get_double("dropout", 0.0);
-  l->recurrent_dropout = c.get_double("recurrent_dropout", 0.0);
-  l->kernel_initializer = cfg::initializer(c, "kernel_initializer", "glorot_uniform");
-  l->recurrent_initializer = cfg::initializer(c, "recurrent_initializer", "orthogonal");
-  l->bias_initializer = cfg::initializer(c, "bias_initializer", "zeros");
-  l->kernel_regularizer = cfg::regularizer(c, "kernel_regularizer");
-  l->recurrent_regularizer = cfg::regularizer(c, "recurrent_regularizer");
-  l->bias_regularizer = cfg::regularizer(c, "bias_regularizer");
-  l->kernel_constraint = cfg::constraint(c, "kernel_constraint");
-  l->recurrent_constraint = cfg::constraint(c, "recurrent_constraint");
-  l->bias_constraint = cfg::constraint(c, "bias_constraint");
-  return l;
-}
-
-}  // namespace
 
 void register_recurrent_layers(Registry& r) {
-  r.add("SimpleRNN", [](const Config& c) {
-    return rnn_common(std::make_shared<SimpleRNN>(c.at("units").as_int(), ActivationFn(cfg::activation(c))), c);
-  });
-  r.add("LSTM", [](const Config& c) {
-    auto l = rnn_common(std::make_shared<LSTM>(c.at("units").as_int(), ActivationFn(cfg::activation(c)),
-                                               ActivationFn(cfg::activation(c, "recurrent_activation"))),
-                        c);
-    l->unit_forget_bias = c.get_bool("unit_forget_bias", true);
-    return l;
-  });
-  r.add("GRU", [](const Config& c) {
-    return rnn_common(std::make_shared<GRU>(c.at("units").as_int(), ActivationFn(cfg::activation(c)),
-                                            ActivationFn(cfg::activation(c, "recurrent_activation")),
-                                            c.get_bool("reset_after", true)),
-                      c);
-  });
+  r.add("SimpleRNN", SimpleRNN::config_fields().factory());
+  r.add("LSTM", LSTM::config_fields().factory());
+  r.add("GRU", GRU::config_fields().factory());
   r.add("Bidirectional", [](const Config& c) {
     // strata's backward layer is the forward one's configuration running the other way; Keras
     // writes that as backward_layer, and a different one (given by the user) is refused.

@@ -38,7 +38,8 @@ class RNN : public Layer {
   Variable kernel, recurrent_kernel, bias;
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& input_shapes) override;
-  Config get_config() const override;
+  /// ValueError unless units is positive and the dropout rates are in [0, 1).
+  void validate() const;
   /// Number of state tensors (1, or 2 for LSTM).
   virtual int num_states() const { return 1; }
   /// Keras's call(sequences, initial_state=...): apply() takes {sequences, states...}.
@@ -65,6 +66,7 @@ class SimpleRNN : public RNN {
  public:
   STRATA_LAYER(SimpleRNN)
   explicit SimpleRNN(std::int64_t units, ActivationFn activation = "tanh");
+  STRATA_LAYER_CONFIG(SimpleRNN)
 
  protected:
   std::vector<Tensor> step(const Tensor& x_proj, const std::vector<Tensor>& states) override;
@@ -77,7 +79,7 @@ class LSTM : public RNN {
   explicit LSTM(std::int64_t units, ActivationFn activation = "tanh", ActivationFn recurrent_activation = "sigmoid");
   bool unit_forget_bias = true;
   int num_states() const override { return 2; }
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(LSTM)
 
  protected:
   void build(const std::vector<Shape>& input_shapes) override;
@@ -93,7 +95,7 @@ class GRU : public RNN {
   explicit GRU(std::int64_t units, ActivationFn activation = "tanh", ActivationFn recurrent_activation = "sigmoid",
                bool reset_after = true);
   bool reset_after;
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(GRU)
 
  protected:
   Shape bias_shape() const override { return reset_after ? Shape{2, 3 * units} : Shape{3 * units}; }
