@@ -5,7 +5,7 @@
 
 #include "detail/errors.hpp"
 #include "layers/registry.hpp"
-#include "layers/config_util.hpp"
+#include "strata/layers/fields.hpp"
 #include "strata/ops.hpp"
 
 namespace strata::layers {
@@ -14,6 +14,10 @@ MultiHeadAttention::MultiHeadAttention(std::int64_t num_heads_, std::int64_t key
                                        std::optional<std::int64_t> value_dim_, double dropout_, bool use_bias_)
     : num_heads(num_heads_), key_dim(key_dim_), value_dim(value_dim_.value_or(key_dim_)), dropout(dropout_),
       use_bias(use_bias_) {
+  validate();
+}
+
+void MultiHeadAttention::validate() const {
   if (num_heads <= 0 || key_dim <= 0 || value_dim <= 0)
     detail::raise<ValueError>("MultiHeadAttention: num_heads ({}), key_dim ({}) and value_dim ({}) must be positive",
                               num_heads, key_dim, value_dim);
@@ -108,20 +112,36 @@ std::vector<Shape> MultiHeadAttention::compute_output_shapes(const std::vector<S
   return out;
 }
 
-Config MultiHeadAttention::get_config() const {
-  Config c = base_config();
-  c["num_heads"] = num_heads;
-  c["key_dim"] = key_dim;
-  c["value_dim"] = value_dim;
-  c["dropout"] = dropout;
-  c["use_bias"] = use_bias;
-  c["output_shape"] = output_shape ? Config(*output_shape) : Config();
-  c["attention_axes"] = Config();
-  cfg::write_kernel_bias_args(c, *this);
-  c["use_causal_mask"] = use_causal_mask;
-  c["return_attention_scores"] = return_attention_scores;
-  return c;
+namespace {
+/// The output features: a number, or a list of one (strata projects the last axis only).
+struct OutputFeatures {
+  static Config write(const std::optional<std::int64_t>& n) { return n ? Config(static_cast<long long>(*n)) : Config(); }
+  static std::optional<std::int64_t> decode(const Config& c) {
+    if (c.is_list() && c.size() != 1)
+      detail::raise<ValueError>("MultiHeadAttention: output_shape={} is not supported (one trailing dimension)",
+                                c.dump());
+    return c.is_list() ? c[0].as_int() : c.as_int();
+  }
+  static void reset(std::optional<std::int64_t>& n) { n.reset(); }
+};
+}  // namespace
+
+const Fields<MultiHeadAttention>& MultiHeadAttention::config_fields() {
+  using M = MultiHeadAttention;
+  static const auto f = Fields<M>("MultiHeadAttention")
+                            .args("num_heads", &M::num_heads, "key_dim", &M::key_dim)
+                            .field("value_dim", &M::value_dim)  // null: key_dim
+                            .field("dropout", &M::dropout)
+                            .field("use_bias", &M::use_bias)
+                            .field("output_shape", &M::output_shape, OutputFeatures{})
+                            .unsupported("attention_axes", Config())  // only the time axis
+                            .kernel_bias()
+                            .field("use_causal_mask", &M::use_causal_mask)
+                            .field("return_attention_scores", &M::return_attention_scores)
+                            .validate(&M::validate);
+  return f;
 }
+Config MultiHeadAttention::get_config() const { return config_fields().write(*this, base_config()); }
 
 void MultiHeadAttention::load_call_arguments(const std::vector<Config>& per_node, const std::string& where) {
   std::size_t causal = 0;
@@ -143,23 +163,7 @@ void MultiHeadAttention::load_call_arguments(const std::vector<Config>& per_node
 }
 
 void register_attention_layers(Registry& r) {
-  r.add("MultiHeadAttention", [](const Config& c) {
-    cfg::refuse_unless_default(c, "MultiHeadAttention", "attention_axes", Config());  // only the time axis
-    const Config* vd = c.find("value_dim");
-    auto l = std::make_shared<MultiHeadAttention>(
-        c.at("num_heads").as_int(), c.at("key_dim").as_int(),
-        vd && !vd->is_null() ? std::optional<std::int64_t>(vd->as_int()) : std::nullopt, c.get_double("dropout", 0.0),
-        c.get_bool("use_bias", true));
-    if (const Config* o = c.find("output_shape"); o && !o->is_null()) {
-      if (o->is_list() && o->size() != 1)
-        detail::raise<ValueError>("MultiHeadAttention: output_shape={} is not supported (one trailing dimension)",
-                                  o->dump());
-      l->output_shape = o->is_list() ? (*o)[0].as_int() : o->as_int();
-    }
-    l->use_causal_mask = c.get_bool("use_causal_mask", false);
-    l->return_attention_scores = c.get_bool("return_attention_scores", false);
-    return cfg::read_kernel_bias_args(l, c);
-  });
+  r.add("MultiHeadAttention", MultiHeadAttention::config_fields().factory());
 }
 
 }  // namespace strata::layers

@@ -1,7 +1,6 @@
 #include "strata/layers/conv.hpp"
 
 #include "detail/errors.hpp"
-#include "layers/config_util.hpp"
 #include "strata/layers/fields.hpp"
 #include "layers/registry.hpp"
 #include "strata/ops.hpp"

@@ -5,7 +5,6 @@
 #include <unordered_map>
 
 #include "detail/errors.hpp"
-#include "layers/config_util.hpp"
 #include "strata/layers/fields.hpp"
 #include "layers/registry.hpp"
 #include "layers/node.hpp"

@@ -2,7 +2,6 @@
 
 #include "detail/errors.hpp"
 #include "layers/registry.hpp"
-#include "layers/config_util.hpp"
 #include "strata/layers/fields.hpp"
 #include "strata/ops.hpp"
 #include "strata/random.hpp"

@@ -36,7 +36,7 @@ class MultiHeadAttention : public Layer {
   Variable query_kernel, query_bias, key_kernel, key_bias, value_kernel, value_bias, output_kernel, output_bias;
 
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& input_shapes) override;
-  Config get_config() const override;
+  STRATA_LAYER_CONFIG(MultiHeadAttention)
   /// Keras's call(query, value, key=None, ...).
   std::vector<std::string> call_tensor_arguments() const override { return {"query", "value", "key"}; }
   /// use_causal_mask (on every call or none: it is a layer setting here) and
@@ -47,6 +47,9 @@ class MultiHeadAttention : public Layer {
   void build(const std::vector<Shape>& input_shapes) override;
   std::vector<Tensor> call(const std::vector<Tensor>& xs, bool training) override;
   using Layer::call;
+
+ private:
+  void validate() const;
 };
 
 }  // namespace strata::layers
