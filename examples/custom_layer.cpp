@@ -16,30 +16,37 @@ using namespace strata;
 class GatedDense : public layers::Layer {
  public:
   STRATA_LAYER(GatedDense)
-  explicit GatedDense(std::int64_t units) : units_(units) {}
-
-  Config get_config() const override {
-    Config c = Layer::get_config();
-    c["units"] = units_;
-    return c;
-  }
+  STRATA_LAYER_CONFIG(GatedDense)  // get_config() and its list of config fields
+  explicit GatedDense(std::int64_t units_) : units(units_) {}
+  std::int64_t units;
+  bool use_gate = true;  // a less common option: a public field with its default
 
  protected:
   void build(const Shape& input_shape) override {
     const std::int64_t in = input_shape.back();
-    w_ = add_weight("w", {in, units_}, "glorot_uniform");
-    b_ = add_weight("b", {units_}, "zeros");
-    v_ = add_weight("v", {in, units_}, "glorot_uniform");
-    c_ = add_weight("c", {units_}, "zeros");
+    w_ = add_weight("w", {in, units}, "glorot_uniform");
+    b_ = add_weight("b", {units}, "zeros");
+    if (!use_gate) return;
+    v_ = add_weight("v", {in, units}, "glorot_uniform");
+    c_ = add_weight("c", {units}, "zeros");
   }
   Tensor call(const Tensor& x, bool /*training*/) override {
-    return (matmul(x, w_) + b_) * sigmoid(matmul(x, v_) + c_);
+    const Tensor y = matmul(x, w_) + b_;
+    return use_gate ? y * sigmoid(matmul(x, v_) + c_) : y;
   }
 
  private:
-  std::int64_t units_;
   Variable w_, b_, v_, c_;
 };
+
+// Its Keras config, declared once: get_config writes these keys, and the factory builds the
+// layer from a config (the constructor gets `units`; the other keys present are assigned).
+const layers::Fields<GatedDense>& GatedDense::config_fields() {
+  static const auto f =
+      layers::Fields<GatedDense>("GatedDense").args("units", &GatedDense::units).field("use_gate", &GatedDense::use_gate);
+  return f;
+}
+Config GatedDense::get_config() const { return config_fields().write(*this, base_config()); }
 
 int main(int argc, char** argv) {
   int steps = 300;
@@ -55,9 +62,7 @@ int main(int argc, char** argv) {
   set_seed(seed);
 
   // 1. Register it so saved models containing it can be rebuilt from their config.
-  layers::register_layer("GatedDense", [](const Config& c) {
-    return std::make_shared<GatedDense>(c.at("units").as_int());
-  });
+  layers::register_layer("GatedDense", GatedDense::config_fields().factory());
 
   // 2. Check its gradients against finite differences (float64).
   auto probe = std::make_shared<GatedDense>(3);

@@ -3,6 +3,7 @@
 #include "strata/layers/attention.hpp"
 #include "strata/layers/conv.hpp"
 #include "strata/layers/core.hpp"
+#include "strata/layers/fields.hpp"
 #include "strata/layers/layer.hpp"
 #include "strata/layers/merge.hpp"
 #include "strata/layers/normalization.hpp"

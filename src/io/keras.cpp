@@ -2,12 +2,12 @@
 //
 // Keras 3 stores each object's variables at the object's path in the model's attribute tree:
 // the model's own at "vars", a layer's at "layers/<snake class name>[_<n>]/vars/<i>" (layers in
-// the order of model.layers; the n-th layer of one class gets "_n"), an RNN's at
-// ".../lstm/cell/vars/<i>", Bidirectional's at ".../forward_layer/cell/vars/<i>" and
-// ".../backward_layer/...", TimeDistributed's at ".../layer/vars/<i>", MultiHeadAttention's
-// at ".../_query_dense/vars/<i>" (and _key_dense, _value_dense, _output_dense), nested models'
-// at ".../functional/layers/...". Within a "vars" group, datasets "0", "1", ... hold the
-// layer's trainable then non-trainable variables in creation order.
+// the order of model.layers; the n-th layer of one class gets "_n"), nested models' at
+// ".../functional/layers/...". Below a layer, each layer says where Keras keeps its parts
+// (Layer::keras_saved_parts): an RNN's at ".../lstm/cell/vars/<i>", Bidirectional's at
+// ".../forward_layer/cell/vars/<i>", MultiHeadAttention's at ".../_query_dense/vars/<i>", ...
+// Within a "vars" group, datasets "0", "1", ... hold the layer's trainable then non-trainable
+// variables in creation order.
 #include "io/keras.hpp"
 
 #include <ctime>
@@ -23,8 +23,6 @@
 #include "io/zip.hpp"
 #include "layers/node.hpp"
 #include "strata/config.hpp"
-#include "strata/layers/attention.hpp"
-#include "strata/layers/recurrent.hpp"
 #include "strata/models/serialization.hpp"
 #include "strata/models/sequential.hpp"
 #include "strata/ops.hpp"
@@ -112,44 +110,13 @@ void walk(const Layer& l, const std::string& path, Paths& out, std::set<const La
     }
     return;
   }
-  if (const auto* rnn = dynamic_cast<const layers::RNN*>(&l)) {
-    add_vars(path, {}, out);
-    add_vars(join(path, "cell"), rnn->weights(), out);
-    return;
+  // Any other layer: the parts it says Keras saves (its own weights, then its sublayers by
+  // default).
+  for (const Layer::SavedPart& part : l.keras_saved_parts()) {
+    const std::string at = part.path.empty() ? path : join(path, part.path);
+    if (part.sublayer) walk(*part.sublayer, at, out, visited);
+    else add_vars(at, part.vars, out);
   }
-  if (const auto* bi = dynamic_cast<const layers::Bidirectional*>(&l)) {
-    add_vars(path, {}, out);
-    walk(*bi->backward_layer, join(path, "backward_layer"), out, visited);
-    walk(*bi->forward_layer, join(path, "forward_layer"), out, visited);
-    return;
-  }
-  if (const auto* td = dynamic_cast<const layers::TimeDistributed*>(&l)) {
-    add_vars(path, {}, out);
-    walk(*td->layer, join(path, "layer"), out, visited);
-    return;
-  }
-  if (const auto* mha = dynamic_cast<const layers::MultiHeadAttention*>(&l)) {
-    add_vars(path, {}, out);
-    auto dense = [&](const char* name, const Variable& kernel, const Variable& bias) {
-      std::vector<Variable> vars{kernel};
-      if (bias.defined()) vars.push_back(bias);
-      add_vars(join(path, name), vars, out);
-    };
-    dense("_key_dense", mha->key_kernel, mha->key_bias);
-    dense("_output_dense", mha->output_kernel, mha->output_bias);
-    dense("_query_dense", mha->query_kernel, mha->query_bias);
-    dense("_value_dense", mha->value_kernel, mha->value_bias);
-    return;
-  }
-  // Any other layer: its own weights, then tracked sublayers under their names.
-  std::vector<Variable> own = l.weights();
-  for (const auto& sub : l.sublayers())
-    for (const Variable& v : sub->weights())
-      own.erase(std::remove_if(own.begin(), own.end(), [&](const Variable& o) { return o.is_same(v); }), own.end());
-  // Keras lists trainable variables before non-trainable ones.
-  std::stable_partition(own.begin(), own.end(), [](const Variable& v) { return v.trainable(); });
-  add_vars(path, own, out);
-  for (const auto& sub : l.sublayers()) walk(*sub, join(path, sub->name()), out, visited);
 }
 
 }  // namespace

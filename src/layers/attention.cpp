@@ -162,6 +162,19 @@ void MultiHeadAttention::load_call_arguments(const std::vector<Config>& per_node
   use_causal_mask = true;
 }
 
+std::vector<Layer::SavedPart> MultiHeadAttention::keras_saved_parts() const {
+  auto dense = [](const char* name, const Variable& kernel, const Variable& bias) {
+    std::vector<Variable> vars{kernel};
+    if (bias.defined()) vars.push_back(bias);
+    return SavedPart{name, vars, nullptr};
+  };
+  return {{"", {}, nullptr},
+          dense("_key_dense", key_kernel, key_bias),
+          dense("_output_dense", output_kernel, output_bias),
+          dense("_query_dense", query_kernel, query_bias),
+          dense("_value_dense", value_kernel, value_bias)};
+}
+
 void register_attention_layers(Registry& r) {
   r.add("MultiHeadAttention", MultiHeadAttention::config_fields().factory());
 }

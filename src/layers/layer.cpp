@@ -1,5 +1,7 @@
 #include "strata/layers/layer.hpp"
 
+#include <algorithm>
+
 #include <cctype>
 #include <mutex>
 #include <unordered_map>
@@ -486,6 +488,17 @@ Config Layer::base_config() const {
 }
 
 Config Layer::get_config() const { return base_config(); }
+
+std::vector<Layer::SavedPart> Layer::keras_saved_parts() const {
+  std::vector<Variable> own = weights();
+  for (const auto& sub : sublayers())
+    for (const Variable& v : sub->weights())
+      own.erase(std::remove_if(own.begin(), own.end(), [&](const Variable& o) { return o.is_same(v); }), own.end());
+  std::stable_partition(own.begin(), own.end(), [](const Variable& v) { return v.trainable(); });
+  std::vector<SavedPart> parts{{"", own, nullptr}};
+  for (const auto& sub : sublayers()) parts.push_back({sub->name(), {}, sub});
+  return parts;
+}
 
 std::vector<std::string> Layer::call_tensor_arguments() const { return {"inputs"}; }
 

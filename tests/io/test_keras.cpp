@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "support/helpers.hpp"
+#include "io/keras.hpp"
 #include "strata/io/npy.hpp"
 
 using namespace strata;
@@ -336,4 +337,64 @@ TEST_CASE("Keras weight files that do not fit the model, or are damaged, throw n
   copy_file(fixture("keras/branch.keras"), temp_path("cut.keras"), 500);
   CHECK_THROWS_AS(io::load_model(temp_path("cut.keras")), IOError);
   CHECK_THROWS_WITH(io::load_model(temp_path("cut.keras")), Catch::Contains("cut.keras"));
+}
+
+namespace {
+/// A user's layer whose Keras counterpart keeps its kernel in an inner object "proj".
+class Projected : public layers::Layer {
+ public:
+  STRATA_LAYER(Projected)
+  Shape compute_output_shape(const Shape& s) override { return {s[0], 2}; }
+  std::vector<SavedPart> keras_saved_parts() const override { return {{"", {}, nullptr}, {"proj", {w_}, nullptr}}; }
+
+ protected:
+  void build(const Shape& s) override { w_ = add_weight("w", {s.back(), 2}); }
+  Tensor call(const Tensor& x, bool) override { return matmul(x, w_); }
+
+ private:
+  Variable w_;
+};
+}  // namespace
+
+TEST_CASE("each layer says where Keras 3 keeps its weights; the file formats name no layer", "[io][keras]") {
+  clear_session();
+  KerasTensor seq = Input({5, 3}, DType::float32, "seq");
+  auto lstm = std::make_shared<layers::LSTM>(2);
+  lstm->return_sequences = true;
+  KerasTensor h = layers::Bidirectional(lstm)(seq);
+  auto td = layers::TimeDistributed(layers::Dense(2))(h);
+  KerasTensor att = layers::MultiHeadAttention(1, 2)({td, td});
+  KerasTensor out = Projected()(layers::Flatten()(att));
+  Model m(seq, out, "parts");
+  std::vector<std::string> paths;
+  for (const auto& [path, var] : io::keras::weight_paths(m)) paths.push_back(path + (var.defined() ? " " + var.shape().to_string() : ""));
+  const std::vector<std::string> expected = {
+      "vars",
+      "layers/input_layer/vars",
+      "layers/bidirectional/vars",
+      "layers/bidirectional/backward_layer/vars",
+      "layers/bidirectional/backward_layer/cell/vars/0 [3, 8]",
+      "layers/bidirectional/backward_layer/cell/vars/1 [2, 8]",
+      "layers/bidirectional/backward_layer/cell/vars/2 [8]",
+      "layers/bidirectional/forward_layer/vars",
+      "layers/bidirectional/forward_layer/cell/vars/0 [3, 8]",
+      "layers/bidirectional/forward_layer/cell/vars/1 [2, 8]",
+      "layers/bidirectional/forward_layer/cell/vars/2 [8]",
+      "layers/time_distributed/vars",
+      "layers/time_distributed/layer/vars/0 [4, 2]",
+      "layers/time_distributed/layer/vars/1 [2]",
+      "layers/multi_head_attention/vars",
+      "layers/multi_head_attention/_key_dense/vars/0 [2, 1, 2]",
+      "layers/multi_head_attention/_key_dense/vars/1 [1, 2]",
+      "layers/multi_head_attention/_output_dense/vars/0 [1, 2, 2]",
+      "layers/multi_head_attention/_output_dense/vars/1 [2]",
+      "layers/multi_head_attention/_query_dense/vars/0 [2, 1, 2]",
+      "layers/multi_head_attention/_query_dense/vars/1 [1, 2]",
+      "layers/multi_head_attention/_value_dense/vars/0 [2, 1, 2]",
+      "layers/multi_head_attention/_value_dense/vars/1 [1, 2]",
+      "layers/flatten/vars",
+      "layers/projected/vars",
+      "layers/projected/proj/vars/0 [10, 2]",
+  };
+  CHECK(paths == expected);
 }

@@ -42,6 +42,8 @@ class MultiHeadAttention : public Layer {
   /// use_causal_mask (on every call or none: it is a layer setting here) and
   /// return_attention_scores=False; the other arguments are refused.
   void load_call_arguments(const std::vector<Config>& per_node, const std::string& where) override;
+  /// Keras's four EinsumDense projections, each with its kernel (and bias).
+  std::vector<SavedPart> keras_saved_parts() const override;
 
  protected:
   void build(const std::vector<Shape>& input_shapes) override;

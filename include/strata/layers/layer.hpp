@@ -175,6 +175,19 @@ class Layer : public std::enable_shared_from_this<Layer> {
 
   /// Sublayers tracked with track(), in order.
   const std::vector<std::shared_ptr<Layer>>& sublayers() const { return sublayers_; }
+
+  /// One part of how Keras 3 saves a layer's variables (.keras, .weights.h5): `vars` under
+  /// `path`, relative to the layer's group ("" is the layer's own), or a `sublayer` saved there.
+  struct SavedPart {
+    std::string path;
+    std::vector<Variable> vars;
+    std::shared_ptr<Layer> sublayer;
+  };
+  /// Keras's default: the layer's own weights (trainable first), then each tracked sublayer
+  /// under its name. A layer whose Keras counterpart keeps its weights in inner objects
+  /// overrides it (an RNN's cell, MultiHeadAttention's four projections), so the file formats
+  /// name no layer.
+  virtual std::vector<SavedPart> keras_saved_parts() const;
   /// How many symbolic calls (Nodes) this layer has had.
   int num_nodes() const { return num_nodes_; }
 

@@ -40,6 +40,8 @@ class RNN : public Layer {
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& input_shapes) override;
   /// ValueError unless units is positive and the dropout rates are in [0, 1).
   void validate() const;
+  /// Keras keeps the weights in the layer's cell.
+  std::vector<SavedPart> keras_saved_parts() const override { return {{"", {}, nullptr}, {"cell", weights(), nullptr}}; }
   /// Number of state tensors (1, or 2 for LSTM).
   virtual int num_states() const { return 1; }
   /// Keras's call(sequences, initial_state=...): apply() takes {sequences, states...}.
@@ -118,6 +120,9 @@ class Bidirectional : public Layer {
   std::vector<std::string> call_tensor_arguments() const override { return {"inputs", "sequences", "initial_state"}; }
   std::vector<Shape> compute_output_shapes(const std::vector<Shape>& input_shapes) override;
   Config get_config() const override;
+  std::vector<SavedPart> keras_saved_parts() const override {
+    return {{"", {}, nullptr}, {"backward_layer", {}, backward_layer}, {"forward_layer", {}, forward_layer}};
+  }
 
  protected:
   void build(const std::vector<Shape>& input_shapes) override;
@@ -133,6 +138,7 @@ class TimeDistributed : public Layer {
   std::shared_ptr<Layer> layer;
   Shape compute_output_shape(const Shape& s) override;
   Config get_config() const override;
+  std::vector<SavedPart> keras_saved_parts() const override { return {{"", {}, nullptr}, {"layer", {}, layer}}; }
 
  protected:
   void build(const Shape& s) override;
