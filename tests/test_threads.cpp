@@ -1,6 +1,9 @@
 // strata's own loops on several threads: the split loops give the same bits as one thread, cover
 // every element across chunk boundaries (odd sizes, broadcasting), and set_num_threads checks
-// its argument.
+// its argument; a shared layer first called from several threads builds once.
+#include <atomic>
+#include <thread>
+
 #include "support/helpers.hpp"
 
 using namespace strata;
@@ -105,4 +108,53 @@ TEST_CASE("set_num_threads rejects counts below one", "[threads]") {
   CHECK_THROWS_AS(set_num_threads(0), ValueError);
   CHECK_THROWS_WITH(set_num_threads(-2), Catch::Contains("-2"));
   CHECK(get_num_threads() >= 1);
+}
+
+TEST_CASE("a shared layer first called from several threads at once builds once", "[threads][layers]") {
+  // Keras builds under a lock: the first call builds, concurrent first calls wait for it.
+  for (int round = 0; round < 20; ++round) {
+    auto dense = std::make_shared<layers::Dense>(3, "tanh");
+    auto lstm = std::make_shared<layers::LSTM>(2);
+    const Tensor x = Tensor::random_normal({4, 5});
+    const Tensor seq = Tensor::random_normal({2, 3, 5});
+    constexpr int kThreads = 4;
+    std::vector<Tensor> outs(kThreads), seq_outs(kThreads);
+    std::vector<std::string> names(kThreads);
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, t] {
+        ++ready;
+        while (ready.load() < kThreads) {
+        }  // start together
+        names[static_cast<std::size_t>(t)] = dense->name();
+        outs[static_cast<std::size_t>(t)] = (*dense)(x);
+        seq_outs[static_cast<std::size_t>(t)] = (*lstm)(seq);
+      });
+    for (auto& th : threads) th.join();
+    INFO("round " << round);
+    REQUIRE(dense->weights().size() == 2);
+    REQUIRE(lstm->weights().size() == 3);
+    for (int t = 1; t < kThreads; ++t) {
+      CHECK(names[static_cast<std::size_t>(t)] == names[0]);
+      CHECK(array_equal(outs[static_cast<std::size_t>(t)], outs[0]));
+      CHECK(array_equal(seq_outs[static_cast<std::size_t>(t)], seq_outs[0]));
+    }
+    // the outputs are the layer's, computed with its one set of weights
+    CHECK(allclose(outs[0], tanh(add(matmul(x, dense->kernel), dense->bias)), 1e-6, 1e-6));
+  }
+}
+
+TEST_CASE("a built model predicts from several threads at once", "[threads][layers]") {
+  auto in = Input({6});
+  auto h = layers::Dense(8, "relu")(in);
+  auto out = layers::Dense(2)(h);
+  Model m(in, out);
+  const Tensor x = Tensor::random_normal({16, 6});
+  const Tensor want = m.predict(x);
+  std::vector<Tensor> got(4);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < got.size(); ++t) threads.emplace_back([&, t] { got[t] = m.predict(x); });
+  for (auto& th : threads) th.join();
+  for (const Tensor& g : got) CHECK(array_equal(g, want));
 }

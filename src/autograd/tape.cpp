@@ -418,21 +418,44 @@ Tensor stop_gradient(const Tensor& x) {
 
 namespace autograd {
 
-const Tensor& BackwardContext::grad(std::size_t i) const { return impl_->grads.at(i); }
+namespace {
+/// ValueError unless i < n, naming the op and what was asked for.
+void check_index(const OpNode& node, const char* what, std::size_t i, std::size_t n) {
+  if (i >= n)
+    detail::raise<ValueError>("backward of '{}': {} index {} is out of range (the op has {})", node.name, what, i, n);
+}
+}  // namespace
+
+const Tensor& BackwardContext::grad(std::size_t i) const {
+  check_index(*impl_->node, "output gradient", i, impl_->grads.size());
+  return impl_->grads[i];
+}
 Tensor BackwardContext::writable_grad(std::size_t i) const {
-  const Tensor& g = impl_->grads.at(i);
+  const Tensor& g = grad(i);
   if (i < 64 && (impl_->handed_over >> i & 1) && detail::is_exclusive(g)) {
     g.impl()->id = detail::next_tensor_id();  // about to be rewritten: a new identity no tape confuses with g
     return g;
   }
   return detail::make_tensor(g.shape(), g.dtype());
 }
-const Tensor& BackwardContext::saved(std::size_t i) const { return impl_->node->saved.at(i); }
-bool BackwardContext::needs_grad(std::size_t i) const { return impl_->needs.at(i); }
+const Tensor& BackwardContext::saved(std::size_t i) const {
+  check_index(*impl_->node, "saved tensor", i, impl_->node->saved.size());
+  return impl_->node->saved[i];
+}
+bool BackwardContext::needs_grad(std::size_t i) const {
+  check_index(*impl_->node, "input", i, impl_->needs.size());
+  return impl_->needs[i];
+}
 std::size_t BackwardContext::num_inputs() const { return impl_->node->inputs.size(); }
 std::size_t BackwardContext::num_outputs() const { return impl_->node->outputs.size(); }
-const Shape& BackwardContext::input_shape(std::size_t i) const { return impl_->node->inputs.at(i).shape; }
-DType BackwardContext::input_dtype(std::size_t i) const { return impl_->node->inputs.at(i).dtype; }
+const Shape& BackwardContext::input_shape(std::size_t i) const {
+  check_index(*impl_->node, "input", i, impl_->node->inputs.size());
+  return impl_->node->inputs[i].shape;
+}
+DType BackwardContext::input_dtype(std::size_t i) const {
+  check_index(*impl_->node, "input", i, impl_->node->inputs.size());
+  return impl_->node->inputs[i].dtype;
+}
 
 bool recording_disabled() noexcept {
   const auto& t = tls();
@@ -511,10 +534,27 @@ struct PtrRange {  // adapts std::vector<Tensor> to a range of pointers
 
 }  // namespace
 
-bool should_record(TensorPtrs inputs) { return should_record_range(inputs); }
+namespace {
+/// The pointer lists of the public record/should_record: ValueError on a null entry.
+void check_pointers(const char* op, const char* what, TensorPtrs ptrs) {
+  std::size_t i = 0;
+  for (const Tensor* p : ptrs) {
+    if (!p) detail::raise<ValueError>("autograd::record('{}'): {} {} is a null pointer", op ? op : "", what, i);
+    ++i;
+  }
+}
+}  // namespace
+
+bool should_record(TensorPtrs inputs) {
+  check_pointers("should_record", "input", inputs);
+  return should_record_range(inputs);
+}
 bool should_record(const std::vector<Tensor>& inputs) { return should_record_range(PtrRange{inputs}); }
 
 void record(const char* op, TensorPtrs inputs, TensorPtrs outputs, std::vector<Tensor> saved, BackwardFn backward) {
+  check_pointers(op, "input", inputs);
+  check_pointers(op, "output", outputs);
+  if (!backward) detail::raise<ValueError>("autograd::record('{}'): the backward function is empty", op ? op : "");
   record_range(op, inputs, outputs, saved, backward);
 }
 

@@ -103,7 +103,9 @@ Shape Flatten::compute_output_shape(const Shape& s) {
 
 Tensor Flatten::call(const Tensor& x, bool) {
   if (x.rank() == 0) fail("expected an input with a batch dimension", x.shape());
-  return reshape(x, {x.dim(0), -1});
+  std::int64_t n = 1;  // from the shape, not the element count: the batch may be empty
+  for (std::size_t d = 1; d < x.rank(); ++d) n *= x.dim(static_cast<std::int64_t>(d));
+  return reshape(x, {x.dim(0), n});
 }
 
 Reshape::Reshape(Shape target) : target_shape(std::move(target)) {
@@ -142,14 +144,19 @@ Shape Reshape::compute_output_shape(const Shape& s) {
 }
 
 Tensor Reshape::call(const Tensor& x, bool) {
-  Shape out = target_shape;
-  out.insert(0, x.dim(0));
+  // The per-example size comes from the shape, so an empty batch reshapes too.
+  std::int64_t per_example = 1;
+  for (std::size_t d = 1; d < x.rank(); ++d) per_example *= x.dim(static_cast<std::int64_t>(d));
   std::int64_t prod = 1;
   for (auto d : target_shape) prod *= d < 0 ? 1 : d;
-  const std::int64_t per_example = x.dim(0) > 0 ? x.size() / x.dim(0) : 0;
-  if (x.dim(0) > 0 && (per_example % prod != 0 || (per_example != prod && std::find(target_shape.begin(), target_shape.end(), -1) == target_shape.end())))
+  const auto unknown = std::find(target_shape.begin(), target_shape.end(), -1);
+  if ((unknown == target_shape.end() && per_example != prod) ||
+      (unknown != target_shape.end() && (prod == 0 || per_example % prod != 0)))
     fail("cannot reshape " + std::to_string(per_example) + " elements per example into " + target_shape.to_string(),
          x.shape());
+  Shape out = target_shape;
+  if (unknown != target_shape.end()) out[static_cast<std::size_t>(unknown - target_shape.begin())] = per_example / prod;
+  out.insert(0, x.dim(0));
   return reshape(x, out);
 }
 

@@ -118,14 +118,30 @@ Layer::Layer(Layer&& o) noexcept
       dtype_(o.dtype_),
       dtype_policy_(std::move(o.dtype_policy_)),
       trainable_(o.trainable_),
-      built_(o.built_),
+      built_(o.built_.load()),
       num_nodes_(o.num_nodes_),
       input_spec_(std::move(o.input_spec_)),
       weights_(std::move(o.weights_)),
       sublayers_(std::move(o.sublayers_)),
       call_losses_(std::move(o.call_losses_)) {}
 
+namespace {
+/// Held while a layer builds (its first call) and while it is called symbolically: a shared,
+/// unbuilt layer first called from several threads builds once, and the others wait for it.
+/// Recursive, since building a model or a wrapper builds its sublayers.
+std::recursive_mutex& build_mutex() {
+  static std::recursive_mutex m;
+  return m;
+}
+/// Guards the lazy choice of a layer's name.
+std::mutex& naming_mutex() {
+  static std::mutex m;
+  return m;
+}
+}  // namespace
+
 const std::string& Layer::name() const {
+  std::lock_guard<std::mutex> lock(naming_mutex());
   if (name_.empty()) {
     const std::string cls = class_name();
     if (cls == "InputLayer")
@@ -140,6 +156,7 @@ const std::string& Layer::name() const {
 
 void Layer::set_name(std::string name) {
   if (name.empty()) throw ValueError("Layer::set_name: a layer name cannot be empty");
+  std::lock_guard<std::mutex> lock(naming_mutex());
   name_ = std::move(name);
 }
 
@@ -174,6 +191,8 @@ std::vector<Tensor> Layer::call(const std::vector<Tensor>& xs, bool training) {
 
 void Layer::build_for(const std::vector<Shape>& input_shapes) {
   if (built_) return;
+  std::lock_guard<std::recursive_mutex> lock(build_mutex());
+  if (built_) return;  // another thread built it meanwhile
   build(input_shapes);
   built_ = true;
 }
@@ -214,11 +233,14 @@ std::vector<Tensor> Layer::apply(const std::vector<Tensor>& xs, bool training) {
   }
   const std::vector<Shape> shapes = shapes_of(in);
   if (!built_) {
-    probe_dtypes_.clear();
-    for (const auto& x : in) probe_dtypes_.push_back(x.dtype());
-    build(shapes);
-    probe_dtypes_.clear();
-    built_ = true;
+    std::lock_guard<std::recursive_mutex> lock(build_mutex());
+    if (!built_) {  // not built by another thread meanwhile
+      probe_dtypes_.clear();
+      for (const auto& x : in) probe_dtypes_.push_back(x.dtype());
+      build(shapes);
+      probe_dtypes_.clear();
+      built_ = true;
+    }
   }
   check_inputs(shapes);
   call_losses_.clear();
@@ -257,6 +279,7 @@ std::shared_ptr<Layer> Layer::shared_or_throw() {
 }
 
 std::vector<KerasTensor> Layer::symbolic_call(std::shared_ptr<Layer> self, const std::vector<KerasTensor>& xs) {
+  std::lock_guard<std::recursive_mutex> lock(build_mutex());  // builds, and counts the layer's nodes
   std::vector<Shape> shapes;
   std::vector<DType> dtypes;
   for (const auto& x : xs) {
@@ -327,10 +350,7 @@ std::vector<KerasTensor> Layer::apply(const std::vector<KerasTensor>& xs) && {
 // ---- shapes ---------------------------------------------------------------------------------------------
 
 std::vector<Shape> Layer::probe_output_shapes(const std::vector<Shape>& in) {
-  if (!built_) {
-    build(in);
-    built_ = true;
-  }
+  build_for(in);
   // Run call() twice on zeros, with every unknown dimension 2 and then 3: output dimensions
   // that differ between the runs are unknown.
   NoGradGuard no_grad;

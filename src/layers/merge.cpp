@@ -157,8 +157,15 @@ std::vector<Tensor> Dot::call(const std::vector<Tensor>& xs, bool) {
     return transpose(t, perm);
   };
   const std::int64_t B = a.dim(0), k = a.dim(static_cast<std::int64_t>(aa));
-  const Tensor a3 = reshape(move_axis(a, aa, a.rank() - 1), {B, -1, k});
-  const Tensor b3 = reshape(move_axis(b, ab, 1), {B, k, -1});
+  // the other dimensions' sizes, from the shapes (not from the element count: B may be 0)
+  auto rest = [](const Tensor& t, std::size_t skip) {
+    std::int64_t n = 1;
+    for (std::size_t d = 1; d < t.rank(); ++d)
+      if (d != skip) n *= t.dim(static_cast<std::int64_t>(d));
+    return n;
+  };
+  const Tensor a3 = reshape(move_axis(a, aa, a.rank() - 1), {B, rest(a, aa), k});
+  const Tensor b3 = reshape(move_axis(b, ab, 1), {B, k, rest(b, ab)});
   const Tensor y = matmul(a3, b3);
   Shape out{B};
   for (std::size_t d = 1; d < a.rank(); ++d)

@@ -41,7 +41,9 @@ Tensor BatchNormalization::call(const Tensor& x, bool training) {
   auto shaped = [&](const Tensor& p) { return p.defined() ? reshape(p, param_shape_) : Tensor(); };
   const Tensor g = scale ? shaped(gamma) : Tensor();
   const Tensor b = center ? shaped(beta) : Tensor();
-  if (!training || !trainable())
+  // An empty batch has no statistics: it gives an empty output and leaves the moving ones as
+  // they are (rather than averaging them with NaN).
+  if (!training || !trainable() || x.size() == 0)
     return nn::batch_norm(x, shaped(moving_mean), shaped(moving_variance), b, g, epsilon);
   Axes reduce;
   for (std::size_t d = 0; d < x.rank(); ++d)

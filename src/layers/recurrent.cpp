@@ -26,8 +26,7 @@ void RNN::build(const std::vector<Shape>& in) {
   const Shape& s = in[0];
   if (s.rank() != 3) fail("expected a 3-D input [batch, time, features]", s);
   if (s[2] < 0) fail("the feature dimension must be known", s);
-  if (!(dropout >= 0 && dropout < 1) || !(recurrent_dropout >= 0 && recurrent_dropout < 1))
-    fail("dropout and recurrent_dropout must be in [0, 1)", s);
+  validate();  // the rates may have been set since construction
   kernel = add_weight("kernel", {s[2], gates_ * units}, kernel_initializer, kernel_regularizer, kernel_constraint);
   recurrent_kernel = add_weight("recurrent_kernel", {units, gates_ * units}, recurrent_initializer,
                                 recurrent_regularizer, recurrent_constraint);
@@ -73,7 +72,8 @@ std::vector<Tensor> RNN::call(const std::vector<Tensor>& xs, bool training) {
   if (return_sequences) outputs.reserve(static_cast<std::size_t>(T));
   for (std::int64_t k = 0; k < T; ++k) {
     const std::int64_t t = go_backwards ? T - 1 - k : k;
-    states = step(reshape(per_step[static_cast<std::size_t>(t)], {B, -1}), states);
+    const Tensor& xt = per_step[static_cast<std::size_t>(t)];  // [B, 1, gates * units]
+    states = step(reshape(xt, {B, xt.dim(2)}), states);
     if (return_sequences) outputs.push_back(states[0]);
   }
   std::vector<Tensor> result{return_sequences ? stack(outputs, 1) : states[0]};

@@ -150,6 +150,12 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& gradients, const std:
                               variables.size());
   if ((clipnorm ? 1 : 0) + (clipvalue ? 1 : 0) + (global_clipnorm ? 1 : 0) > 1)
     detail::raise<ValueError>("{}: set at most one of clipnorm, clipvalue and global_clipnorm", name_);
+  for (const auto& [what, v] : {std::pair<const char*, const std::optional<double>&>{"clipnorm", clipnorm},
+                                {"clipvalue", clipvalue},
+                                {"global_clipnorm", global_clipnorm}})
+    if (v && !(*v > 0)) detail::raise<ValueError>("{}: {} must be positive, got {}", name_, what, *v);
+  if (weight_decay && !(*weight_decay >= 0))
+    detail::raise<ValueError>("{}: weight_decay must be >= 0, got {}", name_, *weight_decay);
   NoGradGuard no_grad;  // updates are not differentiated
   detail::ScopedFlushDenormals ftz;  // decaying slots of zero gradients would turn denormal
   std::vector<Tensor> grads = gradients;
@@ -234,6 +240,8 @@ void Optimizer::load_state(const std::vector<std::pair<std::string, Tensor>>& st
   const auto names = slot_names();
   for (const auto& [key, value] : st) {
     if (key == "iterations") {
+      if (value.size() != 1)
+        detail::raise<ValueError>("{}: state 'iterations' has shape {}, expected one number", name_, value.shape());
       iterations_ = value.item<std::int64_t>();
       continue;
     }

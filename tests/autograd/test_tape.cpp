@@ -346,3 +346,26 @@ TEST_CASE("BackwardContext::writable_grad hands over the tape's own gradient onl
   }
   CHECK(handed == std::vector<bool>{false, true, false, false});
 }
+
+TEST_CASE("a custom op's mistakes are strata errors naming the op", "[tape][custom]") {
+  Tensor x = f64({1, 2}, {2});
+  Tensor y = x.clone();
+  const Tensor* none = nullptr;
+  auto identity = [](const autograd::BackwardContext& c) { return std::vector<Tensor>{c.grad()}; };
+  CHECK_THROWS_WITH(autograd::record("nulls", {none}, {&y}, {}, identity),
+                    Catch::Contains("autograd::record('nulls'): input 0 is a null pointer"));
+  CHECK_THROWS_WITH(autograd::record("nulls", {&x}, {&y, none}, {}, identity),
+                    Catch::Contains("output 1 is a null pointer"));
+  CHECK_THROWS_WITH(autograd::record("empty", {&x}, {&y}, {}, autograd::BackwardFn()),
+                    Catch::Contains("autograd::record('empty'): the backward function is empty"));
+  CHECK_THROWS_AS(autograd::should_record({none}), ValueError);
+  // asking the context for a tensor the op did not save
+  GradientTape tape;
+  tape.watch(x);
+  Tensor z = x.clone();
+  autograd::record("greedy", {&x}, {&z}, {x}, [](const autograd::BackwardContext& c) {
+    return std::vector<Tensor>{c.grad() * c.saved(5)};
+  });
+  CHECK_THROWS_WITH(tape.gradient(sum(z), {x}),
+                    Catch::Contains("backward of 'greedy': saved tensor index 5 is out of range (the op has 1)"));
+}

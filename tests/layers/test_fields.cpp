@@ -89,6 +89,9 @@ TEST_CASE("what a config sets is validated as the constructor validates it", "[l
   CHECK_THROWS_WITH(load("LeakyReLU", R"({"alpha": -0.5})"), Contains("LeakyReLU: alpha must be >= 0"));
   CHECK_THROWS_WITH(load("LSTM", R"({"units": 2, "dropout": 1.5})"),
                     Contains("LSTM: dropout (1.5) and recurrent_dropout (0) must be in [0, 1)"));
+  auto set_later = std::make_shared<LSTM>(2);
+  set_later->dropout = 1.5;  // a public field set after construction: refused when the layer builds
+  CHECK_THROWS_AS((*set_later)(Tensor::zeros({1, 2, 3})), ValueError);
   CHECK_THROWS_WITH(load("Conv2D", R"({"filters": 2, "kernel_size": 3, "strides": 0})"),
                     Contains("Conv2D: kernel_size (3, 3), strides (0, 0)"));
   CHECK_THROWS_WITH(load("Conv2D", R"({"filters": 2, "kernel_size": 3, "padding": "full"})"),

@@ -253,3 +253,27 @@ TEST_CASE("Dropout layer: inverted in training, identity otherwise, seeded seque
   for (int r = 0; r < 50; ++r)
     for (int c = 1; c < 40; ++c) CHECK(v[static_cast<std::size_t>(r * 40 + c)] == v[static_cast<std::size_t>(r * 40)]);
 }
+
+TEST_CASE("an empty batch runs through every layer, and leaves batch statistics alone", "[layers][empty]") {
+  // BatchNormalization in training: no statistics to take, the moving ones stay as they are
+  layers::BatchNormalization bn;
+  const Tensor x = Tensor::from_vector(std::vector<double>{1, 2, 3, 5}, {2, 2});
+  bn(x, true);  // moving_mean = 0.99 * 0 + 0.01 * [2, 3.5]
+  const Tensor mean_before = bn.moving_mean.value().clone(), var_before = bn.moving_variance.value().clone();
+  CHECK(allclose(mean_before, Tensor::from_vector(std::vector<double>{0.02, 0.035}, {2}, mean_before.dtype()), 1e-6, 1e-6));
+  const Tensor y = bn(Tensor::zeros({0, 2}), true);
+  CHECK(y.shape() == Shape{0, 2});
+  CHECK(array_equal(bn.moving_mean.value(), mean_before));
+  CHECK(array_equal(bn.moving_variance.value(), var_before));
+  // Reshape infers its -1 from the shape, not from the element count
+  CHECK(layers::Reshape(Shape{-1, 2})(Tensor::zeros({0, 6, 2})).shape() == Shape{0, 6, 2});
+  CHECK(layers::Flatten()(Tensor::zeros({0, 3, 4})).shape() == Shape{0, 12});
+  CHECK(layers::Dot(1)({Tensor::zeros({0, 4}), Tensor::zeros({0, 4})}).shape() == Shape{0, 1});
+  auto lstm = std::make_shared<layers::LSTM>(3);
+  lstm->return_state = true;
+  const std::vector<Tensor> outs = lstm->apply({Tensor::zeros({0, 4, 2})});
+  REQUIRE(outs.size() == 3);
+  for (const Tensor& o : outs) CHECK(o.shape() == Shape{0, 3});
+  // a Reshape whose target does not fit is still refused on an empty batch
+  CHECK_THROWS_AS(layers::Reshape(Shape{5})(Tensor::zeros({0, 6})), ShapeError);
+}

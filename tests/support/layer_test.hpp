@@ -1,8 +1,9 @@
 #pragma once
 // A declarative layer test, like Keras's run_layer_test: for one layer configuration it checks
-// output shapes (eager and symbolic, with the batch dimension unknown), weight counts, a
-// gradcheck with respect to the inputs and the weights in float64, the config round trip, and
-// that a layer rebuilt from its config with the same weights computes the same outputs.
+// output shapes (eager, on an empty batch, and symbolic, with the batch dimension unknown),
+// weight counts, a gradcheck with respect to the inputs and the weights in float64, the config
+// round trip, and that a layer rebuilt from its config with the same weights computes the same
+// outputs.
 #include <functional>
 #include <memory>
 #include <string>
@@ -53,6 +54,24 @@ inline void run_layer_test(const LayerCase& c) {
   CHECK(layer->non_trainable_weights().size() == c.non_trainable);
   CHECK(layer->weights().size() == c.trainable + c.non_trainable);
   if (c.params >= 0) CHECK(layer->count_params() == c.params);
+
+  // An empty batch runs too (in the case's mode), giving outputs with an empty batch.
+  {
+    std::vector<Tensor> empty;
+    for (std::size_t i = 0; i < c.inputs.size(); ++i) {
+      Shape s = c.inputs[i];
+      s[0] = 0;
+      const DType dt = i < c.input_dtypes.size() ? c.input_dtypes[i] : DType::float64;
+      empty.push_back(Tensor::zeros(s, dt));
+    }
+    const std::vector<Tensor> none = layer->apply(empty, c.training);
+    REQUIRE(none.size() == c.outputs.size());
+    for (std::size_t k = 0; k < none.size(); ++k) {
+      Shape want = c.outputs[k];
+      want[0] = 0;
+      CHECK(none[k].shape() == want);
+    }
+  }
 
   // compute_output_shapes with an unknown batch dimension.
   std::vector<Shape> unknown_batch = c.inputs;

@@ -554,3 +554,25 @@ TEST_CASE("a variable listed twice gets both updates in list order", "[optimizer
     CHECK_TENSOR(w.value(), {1}, {0.95 * 0.95 - 0.1 - 0.2}, 1e-12);
   }
 }
+
+TEST_CASE("clipping and weight decay refuse values that would reverse or skip the update", "[optimizers]") {
+  Variable w(Tensor::from_vector(std::vector<double>{1.0}, {1}), "w");
+  const Tensor g = Tensor::from_vector(std::vector<double>{0.5}, {1});
+  for (const char* which : {"clipnorm", "clipvalue", "global_clipnorm"}) {
+    INFO(which);
+    optimizers::SGD o(0.1);
+    const std::string w_str = which;
+    if (w_str == "clipnorm") o.clipnorm = -1.0;
+    if (w_str == "clipvalue") o.clipvalue = 0.0;
+    if (w_str == "global_clipnorm") o.global_clipnorm = -2.0;
+    CHECK_THROWS_WITH(o.apply_gradients({g}, {w}), Catch::Contains(w_str + " must be positive"));
+  }
+  optimizers::AdamW a(0.1);
+  a.weight_decay = -0.5;
+  CHECK_THROWS_WITH(a.apply_gradients({g}, {w}), Catch::Contains("weight_decay must be >= 0, got -0.5"));
+  CHECK(w.value().item<double>() == 1.0);  // nothing was applied
+  // a state whose iteration count is not one number
+  optimizers::SGD s(0.1);
+  CHECK_THROWS_WITH(s.load_state({{"iterations", Tensor::zeros({2}, DType::int64)}}),
+                    Catch::Contains("state 'iterations' has shape [2], expected one number"));
+}

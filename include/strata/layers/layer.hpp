@@ -22,6 +22,7 @@
 ///   auto scale = std::make_shared<Scale>();
 ///   KerasTensor out = (*scale)(h);                      // shared layers: hold them by shared_ptr
 ///   Tensor y = (*scale)(Tensor::ones({2, 64}));         // eager: computes
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -246,7 +247,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   DType dtype_ = DType::float32;
   std::string dtype_policy_;
   bool trainable_ = true;
-  bool built_ = false;
+  std::atomic<bool> built_{false};  // set once, under build_mutex(), after build() returns
   int num_nodes_ = 0;
   InputSpec input_spec_;
   struct Weight {
