@@ -257,7 +257,7 @@ std::string keras_archive(const Model& model, const std::string& what) {
 std::shared_ptr<Model> load_keras(std::string_view bytes, const std::string& what) {
   const Archive a = read_archive(bytes, what);
   const std::shared_ptr<Model> model =
-      detail_io::model_from_config(detail_io::parse_json(a.config, what + ":config.json"), what);
+      detail_io::model_from_config(detail_io::parse_json(a.config, what + ":config.json"), what, a.weights.size());
   load_weights_h5(*model, a.weights, what + ":model.weights.h5");
   return model;
 }

@@ -150,14 +150,14 @@ void load_weights(Model& model, const Reader& r, const std::string& what, bool b
   }
 }
 
-std::shared_ptr<Model> load_model(const Reader& r, const std::string& what) {
+std::shared_ptr<Model> load_model(const Reader& r, const std::string& what, std::uint64_t file_bytes) {
   const auto config = r.string_attribute("", "model_config");
   if (!config || config->size() != 1)
     detail::raise<IOError>("'{}': an HDF5 file without a Keras model_config attribute ({}); build the model in code and "
                            "call load_weights",
                            what, is_legacy(r) ? "a Keras 2 weights file" : "not a Keras model file");
   const std::shared_ptr<Model> model =
-      detail_io::model_from_config(detail_io::parse_json((*config)[0], what + ":model_config"), what);
+      detail_io::model_from_config(detail_io::parse_json((*config)[0], what + ":model_config"), what, file_bytes);
   load_weights(*model, r, what);
   return model;
 }

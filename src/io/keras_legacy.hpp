@@ -20,7 +20,7 @@ bool is_legacy(const detail::h5::Reader& r);
 
 /// The model of a whole-model file, with its weights. A file without a model_config attribute is
 /// an IOError saying what it is (a weights-only file, or not a Keras file).
-std::shared_ptr<models::Model> load_model(const detail::h5::Reader& r, const std::string& what);
+std::shared_ptr<models::Model> load_model(const detail::h5::Reader& r, const std::string& what, std::uint64_t file_bytes);
 
 /// Keras 2's load_weights: by the order of the layers that have weights (by_name = false), or
 /// by layer name (by_name = true: layers the file does not name keep their weights, and with

@@ -115,7 +115,9 @@ int saved_epochs(const StrataArchive& a, const std::string& path) {
 }
 
 std::shared_ptr<Model> strata_model(const StrataArchive& a, const std::string& path) {
-  const std::shared_ptr<Model> model = model_from_config(a.config, path);
+  std::uint64_t elements = 0;
+  for (const auto& [name, t] : a.weights) elements += static_cast<std::uint64_t>(t.size());
+  const std::shared_ptr<Model> model = model_from_config(a.config, path, elements);
   assign_named(*model, a.weights, path);
   model->epochs_completed = saved_epochs(a, path);
   return model;
@@ -188,7 +190,7 @@ std::shared_ptr<Model> load_h5_model(std::string_view bytes, const std::string& 
     detail::raise<IOError>("'{}': a Keras 3 weights file (.weights.h5) holds no model: build the model in code and call "
                            "load_weights",
                            path);
-  return keras_legacy::load_model(r, path);
+  return keras_legacy::load_model(r, path, bytes.size());
 }
 
 Format format_of(const std::string& path, Format f) {

@@ -370,9 +370,13 @@ std::shared_ptr<Model> tfjs_model(const std::string& json_text, const FileReader
   if (topology.is_object() && topology.contains("model_config")) topology = topology.at("model_config");
   to_pythonic_keys(topology);
   from_tfjs_defaults(topology);
-  const std::shared_ptr<Model> model = model_from_config(topology, what);
-  if (doc.contains("weightsManifest"))
-    assign_named(*model, to_model_names(*model, read_tfjs_weights(doc.at("weightsManifest"), read, what), what), what);
+  if (!doc.contains("weightsManifest")) return model_from_config(topology, what);  // fresh weights
+  // The weights first: what they hold bounds what the topology may create.
+  auto weights = read_tfjs_weights(doc.at("weightsManifest"), read, what);
+  std::uint64_t elements = 0;
+  for (const auto& [name, t] : weights) elements += static_cast<std::uint64_t>(t.size());
+  const std::shared_ptr<Model> model = model_from_config(topology, what, elements);
+  assign_named(*model, to_model_names(*model, std::move(weights), what), what);
   return model;
 }
 

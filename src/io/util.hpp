@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "detail/errors.hpp"
+#include "layers/weight_budget.hpp"
 #include "strata/config.hpp"
 #include "strata/models/serialization.hpp"
 
@@ -26,8 +28,13 @@ inline Config parse_json(const std::string& text, const std::string& what) {
 }
 
 /// models::model_from_config for a config read from `what`; its ValueError names the file.
-inline std::shared_ptr<models::Model> model_from_config(const Config& config, const std::string& what) {
+/// `weight_elements`, when the file's weights are known, bounds the weights the model may
+/// create (a bigger one is refused before it is allocated: the file cannot fill it).
+inline std::shared_ptr<models::Model> model_from_config(const Config& config, const std::string& what,
+                                                        std::optional<std::uint64_t> weight_elements = std::nullopt) {
   try {
+    std::optional<layers::WeightBudget> budget;
+    if (weight_elements) budget.emplace(*weight_elements, what);
     return models::model_from_config(config);
   } catch (const ValueError& e) {
     strata::detail::raise<ValueError>("'{}': {}", what, e.what());

@@ -4,10 +4,12 @@
 
 #include <cctype>
 #include <mutex>
+#include <new>
 #include <unordered_map>
 
 #include "detail/errors.hpp"
 #include "layers/node.hpp"
+#include "layers/weight_budget.hpp"
 #include "layers/registry.hpp"
 #include "strata/autograd/tape.hpp"
 #include "strata/ops.hpp"
@@ -403,11 +405,28 @@ DType Layer::compute_output_dtype(const std::vector<DType>&) const { return dtyp
 
 Variable Layer::add_weight(const std::string& name, const Shape& shape, const Initializer& initializer,
                            const Regularizer& regularizer, const Constraint& constraint, bool trainable) {
-  for (auto d : shape)
+  std::uint64_t n = 1;  // counted before anything is allocated, without overflowing
+  for (auto d : shape) {
     if (d < 0)
       detail::raise<ShapeError>("{}: weight '{}' has unknown dimensions {} (is a dimension of the input None?)",
                                 who(*this), name, shape);
-  Variable v(initializer(shape, dtype_), this->name() + "/" + name, trainable);
+    if (d > 0 && n > (std::uint64_t(1) << 62) / static_cast<std::uint64_t>(d))
+      detail::raise<ValueError>("{}: weight '{}' of shape {} has more elements than any tensor can hold", who(*this),
+                                name, shape);
+    n *= static_cast<std::uint64_t>(d);
+  }
+  if (!WeightBudget::take(n))
+    detail::raise<ValueError>("{}: weight '{}' of shape {} ({} elements) needs more than '{}' holds weight data for "
+                              "({} elements in all): the config does not match its weights",
+                              who(*this), name, shape, n, WeightBudget::what(), WeightBudget::limit());
+  Tensor value;
+  try {
+    value = initializer(shape, dtype_);
+  } catch (const std::bad_alloc&) {
+    detail::raise<RuntimeError>("{}: weight '{}' of shape {} ({} elements) could not be allocated", who(*this), name,
+                                shape, n);
+  }
+  Variable v(value, this->name() + "/" + name, trainable);
   if (constraint) v.set_constraint(constraint.fn());
   weights_.push_back({v, regularizer});
   return v;
@@ -508,25 +527,6 @@ Config Layer::base_config() const {
 }
 
 Config Layer::get_config() const { return base_config(); }
-
-std::vector<Layer::SavedPart> Layer::keras_saved_parts() const {
-  std::vector<Variable> own = weights();
-  for (const auto& sub : sublayers())
-    for (const Variable& v : sub->weights())
-      own.erase(std::remove_if(own.begin(), own.end(), [&](const Variable& o) { return o.is_same(v); }), own.end());
-  std::stable_partition(own.begin(), own.end(), [](const Variable& v) { return v.trainable(); });
-  std::vector<SavedPart> parts{{"", own, nullptr}};
-  for (const auto& sub : sublayers()) parts.push_back({sub->name(), {}, sub});
-  return parts;
-}
-
-std::vector<std::string> Layer::call_tensor_arguments() const { return {"inputs"}; }
-
-void Layer::load_call_arguments(const std::vector<Config>& per_node, const std::string& where) {
-  for (const Config& kwargs : per_node)
-    for (const auto& [key, v] : kwargs.entries())
-      detail::raise<ValueError>("{}: the call argument {}={} is not supported", where, key, v.dump());
-}
 
 // ---- LayerRef, registry --------------------------------------------------------------------------------------
 

@@ -1,12 +1,14 @@
 // Files a loader must refuse before it reads (or allocates) much: devices and other non-regular
 // files, links that leave a TF.js model's folder, shards whose content no longer matches the hash
-// in their names, and messages that would quote megabytes of input.
+// in their names, messages that would quote megabytes of input, and configs asking for more
+// weights than their file holds.
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
 
+#include "io/zip.hpp"
 #include "support/helpers.hpp"
 
 using namespace strata;
@@ -118,4 +120,44 @@ TEST_CASE("messages quote at most a readable part of their input", "[errors]") {
     CHECK(what.find("QQQQ") != std::string::npos);
     CHECK(what.find("more characters") != std::string::npos);
   }
+}
+
+namespace {
+/// Replaces the first `"units": 3` of a config text with `units`.
+std::string with_units(std::string text, const std::string& units) {
+  const std::string from = "\"units\": 3";
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), "\"units\": " + units);
+}
+}  // namespace
+
+TEST_CASE("a config asking for more weights than its file holds is refused before they are made",
+          "[io][errors]") {
+  const auto start = std::chrono::steady_clock::now();
+  // TF.js: a 24-element weight shard, a Dense of 55,000,000 units (a 4 GB kernel)
+  const std::string dir = temp_path("huge_units_tfjs");
+  small_model()->save(dir);
+  const std::string json = dir + "/model.json";
+  std::string text = slurp(json);
+  std::ofstream(json, std::ios::binary | std::ios::trunc) << with_units(text, "55000000");
+  CHECK_THROWS_WITH(io::load_model(dir), Catch::Contains("needs more than") && Catch::Contains("holds weight data for (9 elements in all)"));
+  // .keras: the same in config.json
+  const std::string keras = temp_path("huge_units.keras");
+  small_model()->save(keras);
+  std::vector<detail::ZipEntry> entries = detail::zip_read(slurp(keras), keras);
+  for (auto& e : entries)
+    if (e.name == "config.json") e.data = with_units(e.data, "55000000");
+  std::ofstream(keras, std::ios::binary | std::ios::trunc) << detail::zip_write(entries, true, keras);
+  CHECK_THROWS_WITH(io::load_model(keras), Catch::Contains("weight 'kernel' of shape [2, 55000000]"));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  // sizes whose product overflows are refused wherever a layer is made, file or not
+  CHECK_THROWS_WITH(
+      models::model_from_json(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+          {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 8, 8, 3]}},
+          {"class_name": "Conv2D", "config": {"filters": 4, "kernel_size": [2147483651, 2147483651]}}]}})"),
+      Catch::Contains("has more elements than any tensor can hold"));
+  // and the right model loads
+  small_model()->save(dir);
+  CHECK_NOTHROW(io::load_model(dir));
 }
