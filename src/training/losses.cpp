@@ -313,8 +313,18 @@ Config SparseCategoricalCrossentropy::get_config() const {
 }
 
 namespace {
-void check_unit(const char* cls, const char* what, double v) {
-  if (!(v >= 0 && v <= 1)) detail::raise<ValueError>("{}: {} must be in [0, 1], got {}", cls, what, v);
+/// The focal losses' checks and shared config keys.
+void check_focal(const char* cls, double label_smoothing, double gamma) {
+  if (!(label_smoothing >= 0 && label_smoothing <= 1))
+    detail::raise<ValueError>("{}: label_smoothing must be in [0, 1], got {}", cls, label_smoothing);
+  if (!(gamma >= 0)) detail::raise<ValueError>("{}: gamma must be >= 0, got {}", cls, gamma);
+}
+void write_focal(Config& c, double alpha, double gamma, bool from_logits, double label_smoothing, std::int64_t axis) {
+  c["alpha"] = alpha;
+  c["gamma"] = gamma;
+  c["from_logits"] = from_logits;
+  c["label_smoothing"] = label_smoothing;
+  c["axis"] = axis;
 }
 }  // namespace
 
@@ -323,8 +333,7 @@ BinaryFocalCrossentropy::BinaryFocalCrossentropy(bool apply_class_balancing, dou
                                                  Reduction r)
     : Loss("binary_focal_crossentropy", r), apply_class_balancing_(apply_class_balancing), alpha_(alpha),
       gamma_(gamma), from_logits_(from_logits), label_smoothing_(label_smoothing), axis_(axis) {
-  check_unit("BinaryFocalCrossentropy", "label_smoothing", label_smoothing);
-  if (!(gamma >= 0)) detail::raise<ValueError>("BinaryFocalCrossentropy: gamma must be >= 0, got {}", gamma);
+  check_focal("BinaryFocalCrossentropy", label_smoothing, gamma);
 }
 Tensor BinaryFocalCrossentropy::call(const Tensor& t, const Tensor& p) const {
   return binary_focal_crossentropy(t, p, apply_class_balancing_, alpha_, gamma_, from_logits_, label_smoothing_, axis_);
@@ -332,11 +341,7 @@ Tensor BinaryFocalCrossentropy::call(const Tensor& t, const Tensor& p) const {
 Config BinaryFocalCrossentropy::get_config() const {
   Config c = Loss::get_config();
   c["apply_class_balancing"] = apply_class_balancing_;
-  c["alpha"] = alpha_;
-  c["gamma"] = gamma_;
-  c["from_logits"] = from_logits_;
-  c["label_smoothing"] = label_smoothing_;
-  c["axis"] = axis_;
+  write_focal(c, alpha_, gamma_, from_logits_, label_smoothing_, axis_);
   return c;
 }
 
@@ -344,19 +349,14 @@ CategoricalFocalCrossentropy::CategoricalFocalCrossentropy(double alpha, double 
                                                            double label_smoothing, std::int64_t axis, Reduction r)
     : Loss("categorical_focal_crossentropy", r), alpha_(alpha), gamma_(gamma), from_logits_(from_logits),
       label_smoothing_(label_smoothing), axis_(axis) {
-  check_unit("CategoricalFocalCrossentropy", "label_smoothing", label_smoothing);
-  if (!(gamma >= 0)) detail::raise<ValueError>("CategoricalFocalCrossentropy: gamma must be >= 0, got {}", gamma);
+  check_focal("CategoricalFocalCrossentropy", label_smoothing, gamma);
 }
 Tensor CategoricalFocalCrossentropy::call(const Tensor& t, const Tensor& p) const {
   return categorical_focal_crossentropy(t, p, alpha_, gamma_, from_logits_, label_smoothing_, axis_);
 }
 Config CategoricalFocalCrossentropy::get_config() const {
   Config c = Loss::get_config();
-  c["alpha"] = alpha_;
-  c["gamma"] = gamma_;
-  c["from_logits"] = from_logits_;
-  c["label_smoothing"] = label_smoothing_;
-  c["axis"] = axis_;
+  write_focal(c, alpha_, gamma_, from_logits_, label_smoothing_, axis_);
   return c;
 }
 
