@@ -26,6 +26,23 @@ class Metric {
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
 
+  // ---- state (Keras's metric variables), for merging metrics computed apart -------------
+  /// The accumulated state in a fixed order (Mean: total, count; Precision: tp, fp; AUC: its
+  /// confusion counts per threshold). Empty for a metric that does not report one.
+  virtual std::vector<double> state() const { return {}; }
+  /// Replaces the state with one state() returned (a ValueError if its size differs).
+  virtual void set_state(const std::vector<double>& state);
+  /// Adds the states of `others` (metrics of this class and configuration, e.g. updated on
+  /// other shards of the data or other processes) into this one, as Keras's merge_state: the
+  /// result is then what one metric updated on all of their data gives. A metric whose state
+  /// is not a sum overrides it.
+  virtual void merge_state(const std::vector<const Metric*>& others);
+
+ protected:
+  /// Whether `other` (of this class) counts as this one does (thresholds, curve, ...); merging
+  /// metrics that do not is a ValueError.
+  virtual bool same_configuration(const Metric&) const { return true; }
+
  private:
   std::string name_;
 };
@@ -39,6 +56,8 @@ class Mean : public Metric {
   /// total / count, 0 when count is 0 (Keras's divide_no_nan: negative weights divide too).
   double result() const override { return count_ != 0 ? total_ / count_ : 0.0; }
   void reset_state() override { total_ = count_ = 0; }
+  std::vector<double> state() const override { return {total_, count_}; }
+  void set_state(const std::vector<double>& s) override;
 
  protected:
   double total_ = 0, count_ = 0;
@@ -97,6 +116,11 @@ class Precision : public Metric {
   void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
   double result() const override { return tp_ + fp_ > 0 ? tp_ / (tp_ + fp_) : 0.0; }
   void reset_state() override { tp_ = fp_ = 0; }
+  std::vector<double> state() const override { return {tp_, fp_}; }
+  void set_state(const std::vector<double>& s) override;
+
+ protected:
+  bool same_configuration(const Metric& other) const override;
 
  private:
   double threshold_, tp_ = 0, fp_ = 0;
@@ -109,6 +133,11 @@ class Recall : public Metric {
   void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
   double result() const override { return tp_ + fn_ > 0 ? tp_ / (tp_ + fn_) : 0.0; }
   void reset_state() override { tp_ = fn_ = 0; }
+  std::vector<double> state() const override { return {tp_, fn_}; }
+  void set_state(const std::vector<double>& s) override;
+
+ protected:
+  bool same_configuration(const Metric& other) const override;
 
  private:
   double threshold_, tp_ = 0, fn_ = 0;
@@ -125,6 +154,12 @@ class AUC : public Metric {
   void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
   double result() const override;
   void reset_state() override;
+  /// tp, fp, tn and fn at each threshold.
+  std::vector<double> state() const override;
+  void set_state(const std::vector<double>& s) override;
+
+ protected:
+  bool same_configuration(const Metric& other) const override;
 
  private:
   std::vector<double> thresholds_, tp_, fp_, tn_, fn_;

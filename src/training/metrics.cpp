@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <typeinfo>
 
 #include "detail/errors.hpp"
 #include "strata/autograd/tape.hpp"
@@ -28,6 +29,77 @@ std::vector<std::int64_t> labels_of(const Tensor& y_true, const Tensor& y_pred) 
   return t.to_vector<std::int64_t>();
 }
 }  // namespace
+
+// ---- state ----------------------------------------------------------------------------------------------------------
+
+namespace {
+void check_state_size(const Metric& m, const std::vector<double>& s, std::size_t want) {
+  if (s.size() != want)
+    detail::raise<ValueError>("metric '{}': a state of {} values, expected {}", m.name(), s.size(), want);
+}
+}  // namespace
+
+void Metric::set_state(const std::vector<double>& s) {
+  if (!s.empty()) detail::raise<ValueError>("metric '{}' has no state to set ({} values given)", name(), s.size());
+}
+
+void Metric::merge_state(const std::vector<const Metric*>& others) {
+  std::vector<double> total = state();
+  for (const Metric* o : others) {
+    if (!o) detail::raise<ValueError>("metric '{}': merge_state got a null metric", name());
+    if (typeid(*o) != typeid(*this) || !same_configuration(*o))
+      detail::raise<ValueError>("metric '{}': cannot merge the state of '{}', a metric of another class or "
+                                "configuration",
+                                name(), o->name());
+    const std::vector<double> s = o->state();
+    check_state_size(*this, s, total.size());
+    for (std::size_t i = 0; i < s.size(); ++i) total[i] += s[i];
+  }
+  set_state(total);
+}
+
+void Mean::set_state(const std::vector<double>& s) {
+  check_state_size(*this, s, 2);
+  total_ = s[0];
+  count_ = s[1];
+}
+
+void Precision::set_state(const std::vector<double>& s) {
+  check_state_size(*this, s, 2);
+  tp_ = s[0];
+  fp_ = s[1];
+}
+bool Precision::same_configuration(const Metric& o) const {
+  return static_cast<const Precision&>(o).threshold_ == threshold_;
+}
+
+void Recall::set_state(const std::vector<double>& s) {
+  check_state_size(*this, s, 2);
+  tp_ = s[0];
+  fn_ = s[1];
+}
+bool Recall::same_configuration(const Metric& o) const { return static_cast<const Recall&>(o).threshold_ == threshold_; }
+
+std::vector<double> AUC::state() const {
+  std::vector<double> s;
+  for (const auto* v : {&tp_, &fp_, &tn_, &fn_}) s.insert(s.end(), v->begin(), v->end());
+  return s;
+}
+void AUC::set_state(const std::vector<double>& s) {
+  const std::size_t n = thresholds_.size();
+  check_state_size(*this, s, 4 * n);
+  std::size_t k = 0;
+  for (auto* v : {&tp_, &fp_, &tn_, &fn_}) {
+    v->assign(s.begin() + static_cast<std::ptrdiff_t>(k), s.begin() + static_cast<std::ptrdiff_t>(k + n));
+    k += n;
+  }
+}
+bool AUC::same_configuration(const Metric& o) const {
+  const auto& a = static_cast<const AUC&>(o);
+  return a.thresholds_ == thresholds_ && a.curve_ == curve_ && a.summation_ == summation_;
+}
+
+// ---- Mean and the wrappers -------------------------------------------------------------------------------------------
 
 void Mean::update_state(const Tensor& values, const Tensor& sample_weight) {
   NoGradGuard no_grad;

@@ -230,3 +230,42 @@ TEST_CASE("Keras 3's other losses are differentiable", "[losses][gradcheck]") {
   const Tensor labels = i64({0, 2, 1}, {3});
   CHECK_GRADCHECK(gradcheck([&](const auto& in) { return ignoring(labels, in[0], f64({1, 2, 3}, {3})); }, {rnd({3, 4}, 20)}));
 }
+
+TEST_CASE("metrics report their state and merge the states of metrics updated apart", "[metrics]") {
+  // two shards of the data, each into its own metric; merged, they equal one metric on all of it
+  const Tensor t = f64({1, 1, 0, 0, 1, 0, 1, 0}, {8}), p = f64({0.9, 0.3, 0.8, 0.1, 0.7, 0.4, 0.6, 0.2}, {8});
+  const Tensor w = f64({1, 2, 1, 1, 0.5, 1, 2, 1}, {8});
+  auto half = [](const Tensor& x, int k) { return slice(x, {k * 4}, {k * 4 + 4}); };
+  auto check = [&](auto make) {
+    auto all = make(), a = make(), b = make();
+    all->update_state(t, p, w);
+    a->update_state(half(t, 0), half(p, 0), half(w, 0));
+    b->update_state(half(t, 1), half(p, 1), half(w, 1));
+    INFO(all->name());
+    CHECK(a->result() != Approx(all->result()));  // a shard alone differs (the data is not uniform)
+    a->merge_state({b.get()});
+    CHECK(a->result() == Approx(all->result()));
+    CHECK(a->state() == all->state());
+    // a state set into a fresh metric gives its result
+    auto fresh = make();
+    fresh->set_state(all->state());
+    CHECK(fresh->result() == Approx(all->result()));
+  };
+  check([] { return std::make_shared<metrics::BinaryAccuracy>(); });
+  check([] { return std::make_shared<metrics::Precision>(); });
+  check([] { return std::make_shared<metrics::Recall>(); });
+  check([] { return std::make_shared<metrics::AUC>(); });
+  check([] { return std::make_shared<metrics::AUC>("pr", 50, "PR"); });
+  metrics::Mean m;
+  m.update_state(f64({1, 2, 3}, {3}));
+  CHECK(m.state() == std::vector<double>{6, 3});
+  // only metrics that count alike merge
+  metrics::Precision p5, p7("precision", 0.7);
+  CHECK_THROWS_WITH(p5.merge_state({&p7}), Catch::Contains("another class or configuration"));
+  metrics::Recall r;
+  CHECK_THROWS_AS(p5.merge_state({&r}), ValueError);
+  metrics::AUC a200, a100("auc", 100);
+  CHECK_THROWS_AS(a200.merge_state({&a100}), ValueError);
+  CHECK_THROWS_WITH(m.set_state({1, 2, 3}), Catch::Contains("a state of 3 values, expected 2"));
+  CHECK_THROWS_AS(m.merge_state({nullptr}), ValueError);
+}
