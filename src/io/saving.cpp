@@ -83,8 +83,13 @@ std::vector<detail::ZipEntry> strata_entries(const Model& model, const Checkpoin
     for (std::uint64_t w : state->rng) rng.push_back(std::to_string(w));
     meta["rng"] = rng;
   }
-  entries.insert(entries.begin() + (entries.front().name == "config.json" ? 1 : 0), {"metadata.json", meta.dump(2)});
+  const bool configured = !entries.empty() && entries.front().name == "config.json";
+  entries.insert(entries.begin() + (configured ? 1 : 0), {"metadata.json", meta.dump(2)});
   return entries;
+}
+
+void write_strata(const Model& model, const std::string& path, const CheckpointState* state) {
+  detail::write_file_atomic(path, detail::zip_write(strata_entries(model, state), false, path));
 }
 
 struct StrataArchive {
@@ -230,7 +235,7 @@ void save_model(const Model& model, const std::string& path, Format format) {
     case Format::tfjs: save_tfjs(model, path); return;
     case Format::keras: detail::write_file_atomic(path, keras::keras_archive(model, path)); return;
     case Format::h5: detail::write_file_atomic(path, keras_legacy::save(model, path, true)); return;
-    default: detail::write_file_atomic(path, detail::zip_write(strata_entries(model, nullptr), false, path)); return;
+    default: write_strata(model, path, nullptr); return;
   }
 }
 
@@ -264,8 +269,7 @@ void save_weights(const Model& model, const std::string& path) {
     detail::raise<ValueError>("save_weights '{}': the model '{}' is not built, so it has no weights yet (call it once, or "
                               "build_for, first)",
                               path, model.name());
-  if (ends_with(path, ".strata"))
-    return detail::write_file_atomic(path, detail::zip_write(strata_entries(model, nullptr), false, path));
+  if (ends_with(path, ".strata")) return write_strata(model, path, nullptr);
   if (ends_with(path, ".weights.h5")) return detail::write_file_atomic(path, keras::weights_h5(model, path));
   if (ends_with(path, ".h5")) return detail::write_file_atomic(path, keras_legacy::save(model, path, false));
   if (!ends_with(path, ".npz"))
@@ -318,7 +322,7 @@ void load_weights(Model& model, const std::string& path, const LoadOptions& o) {
 }
 
 void save_checkpoint(const Model& model, const std::string& path, const CheckpointState& state) {
-  detail::write_file_atomic(path, detail::zip_write(strata_entries(model, &state), false, path));
+  write_strata(model, path, &state);
 }
 
 CheckpointState load_checkpoint(Model& model, const std::string& path) {
