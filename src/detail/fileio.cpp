@@ -1,10 +1,17 @@
 #include "detail/fileio.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cctype>
 #include <cerrno>
+#include <ctime>
+#include <mutex>
+#include <set>
 #include <cstdio>
 #include <algorithm>
 #include <cstdint>
@@ -15,16 +22,101 @@
 
 namespace strata::detail {
 
-void write_file_atomic(const std::string& path, const std::string& content) {
+namespace {
+
+constexpr const char* kTempMark = ".strata-tmp-";
+constexpr std::time_t kStaleSeconds = 24 * 60 * 60;  // a temporary nobody wrote to for a day
+
+/// The temporaries this process is writing now (its other threads' saves must not lose them).
+std::mutex& live_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::set<std::string>& live_temporaries() {
+  static std::set<std::string> s;
+  return s;
+}
+
+/// The pid of a temporary's name "<target>.strata-tmp-<pid>-<n>" and the target's file name;
+/// false for any other name.
+bool parse_temporary(const std::string& name, std::string& target, long& pid) {
+  const std::size_t at = name.rfind(kTempMark);
+  if (at == std::string::npos || at == 0) return false;
+  const std::string rest = name.substr(at + std::strlen(kTempMark));
+  const std::size_t dash = rest.find('-');
+  if (dash == std::string::npos || dash == 0 || dash + 1 == rest.size() || dash > 9) return false;
+  for (std::size_t i = 0; i < rest.size(); ++i)
+    if (i != dash && !std::isdigit(static_cast<unsigned char>(rest[i]))) return false;
+  target = name.substr(0, at);
+  pid = std::stol(rest.substr(0, dash));
+  return pid > 0;
+}
+
+bool process_alive(long pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM; }
+
+std::string folder_of(const std::string& path) {
   const std::size_t slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
-  std::string tmpl = path + ".tmp.XXXXXX";
-  std::vector<char> name(tmpl.begin(), tmpl.end());
-  name.push_back('\0');
-  const int fd = mkstemp(name.data());
-  if (fd < 0) raise<IOError>("cannot write '{}': {}", path, std::strerror(errno));
-  const std::string tmp(name.data());
-  ::fchmod(fd, 0644);  // mkstemp makes 0600; saved files are ordinary files
+  return slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+}
+
+}  // namespace
+
+void remove_stale_temporaries(const std::string& dir, const std::function<bool(const std::string&)>& is_target) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  const long self = static_cast<long>(::getpid());
+  const std::time_t now = std::time(nullptr);
+  std::vector<std::string> stale;
+  while (const dirent* e = ::readdir(d)) {
+    std::string target;
+    long pid = 0;
+    if (!parse_temporary(e->d_name, target, pid) || !is_target(target)) continue;
+    const std::string full = dir + "/" + e->d_name;
+    struct stat st {};
+    if (::lstat(full.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    bool dead = now - st.st_mtime > kStaleSeconds || !process_alive(pid);
+    if (pid == self) {  // ours: stale unless one of this process's saves is writing it
+      std::lock_guard<std::mutex> lock(live_mutex());
+      dead = !live_temporaries().count(full);
+    }
+    if (dead) stale.push_back(full);
+  }
+  ::closedir(d);
+  for (const std::string& f : stale) ::unlink(f.c_str());
+}
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  static std::atomic<unsigned long> counter{0};
+  const std::string dir = folder_of(path);
+  const std::size_t slash = path.find_last_of('/');
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  remove_stale_temporaries(dir, [&](const std::string& target) { return target == base; });
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; fd < 0; ++attempt) {
+    tmp = path + kTempMark + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    {
+      std::lock_guard<std::mutex> lock(live_mutex());
+      live_temporaries().insert(tmp);
+    }
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      const int e = errno;
+      {
+        std::lock_guard<std::mutex> lock(live_mutex());
+        live_temporaries().erase(tmp);
+      }
+      if (e != EEXIST || attempt > 100) raise<IOError>("cannot write '{}': {}", path, std::strerror(e));
+    }
+  }
+  struct Forget {  // the temporary is no longer being written once this returns
+    const std::string& name;
+    ~Forget() {
+      std::lock_guard<std::mutex> lock(live_mutex());
+      live_temporaries().erase(name);
+    }
+  } forget{tmp};
+  ::fchmod(fd, 0644);  // saved files are ordinary files, whatever the umask
   std::size_t done = 0;
   while (done < content.size()) {
     const ssize_t w = ::write(fd, content.data() + done, content.size() - done);

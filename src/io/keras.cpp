@@ -100,7 +100,7 @@ void add_vars(const std::string& path, const std::vector<Variable>& vars, Paths&
 void walk(const Layer& l, const std::string& path, Paths& out, std::set<const Layer*>& visited) {
   if (!visited.insert(&l).second) return;
   if (const auto* m = dynamic_cast<const Model*>(&l)) {
-    add_vars(path, {}, out);
+    add_vars(path, l.keras_saved_parts().front().vars, out);  // a subclassed model's own weights
     std::map<std::string, int> used;
     for (const auto& sub : keras_layer_order(*m)) {
       std::string name = layers::to_snake_case(sub->class_name());
@@ -117,6 +117,15 @@ void walk(const Layer& l, const std::string& path, Paths& out, std::set<const La
     if (part.sublayer) walk(*part.sublayer, at, out, visited);
     else add_vars(at, part.vars, out);
   }
+}
+
+/// The datasets under `path` (the model's variables in a Keras 3 weights file).
+std::size_t count_datasets(const detail::h5::Reader& r, const std::string& path) {
+  if (r.is_dataset(path)) return 1;
+  if (!r.is_group(path)) return 0;
+  std::size_t n = 0;
+  for (const std::string& m : r.members(path)) n += count_datasets(r, join(path, m));
+  return n;
 }
 
 }  // namespace
@@ -144,6 +153,8 @@ void load_weights_h5(Model& model, std::string_view bytes, const std::string& wh
     detail::raise<IOError>("'{}': an HDF5 file with neither Keras 3's layout (no 'layers' or 'vars' group) nor Keras 2's "
                            "(no layer_names attribute)",
                            what);
+  const std::size_t file_weights = count_datasets(r, "layers") + count_datasets(r, "vars");
+  detail_io::check_unbuilt(model, file_weights, what);
   // Read and check everything before assigning anything.
   std::vector<std::pair<Variable, Tensor>> values;
   std::map<std::string, std::size_t> expected;  // vars group -> number of variables
@@ -171,6 +182,9 @@ void load_weights_h5(Model& model, std::string_view bytes, const std::string& wh
     if (have != n)
       detail::raise<ValueError>("'{}': '{}' holds {} variables but the model's layer has {}", what, group, have, n);
   }
+  std::vector<Variable> assigned;
+  for (const auto& [var, t] : values) assigned.push_back(var);
+  detail_io::check_assigned(model, assigned, file_weights, what);
   for (auto& [var, t] : values) {
     Variable v = var;
     v.assign(t);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <optional>
 
 #include "detail/errors.hpp"
@@ -144,6 +145,17 @@ void load_weights(Model& model, const Reader& r, const std::string& what, bool b
       take(ws, file[k]);
     }
   }
+  std::vector<Variable> assigned;
+  for (const auto& [var, t] : assign) assigned.push_back(var);
+  std::size_t file_weights = 0;
+  for (const FileLayer& fl : file) file_weights += fl.values.size();
+  if (!by_name) {
+    detail_io::check_assigned(model, assigned, file_weights, what);
+  } else {  // layers the file does not name keep their weights, but something must load
+    detail_io::check_unbuilt(model, file_weights, what);
+    if (assigned.empty() && file_weights > 0)
+      detail::raise<ValueError>("'{}': no layer of the model '{}' has the name of a layer of the file", what, model.name());
+  }
   for (auto& [var, t] : assign) {
     Variable v = var;
     v.assign(t.dtype() == v.dtype() ? t : cast(t, v.dtype()));
@@ -216,6 +228,14 @@ std::string save(const Model& model, const std::string& what, bool with_model) {
     }
     write_list(w, g, "weight_names", weight_names);
   }
+  std::set<std::uint64_t> written;
+  for (const auto& l : model.layers())
+    for (const Variable& v : legacy_weights(*l)) written.insert(v.id());
+  for (const Variable& v : model.weights())
+    if (!written.count(v.id()))
+      detail::raise<ValueError>("save '{}': Keras 2's .h5 layout keeps layers' weights only, not the weight '{}' of the "
+                                "model '{}' itself: use .weights.h5, .npz or .strata",
+                                what, v.name(), model.name());
   write_list(w, root, "layer_names", layer_names);
   w.string_attribute(root, "backend", {"strata"}, true);
   w.string_attribute(root, "keras_version", {producer}, true);

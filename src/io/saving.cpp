@@ -40,9 +40,20 @@ namespace {
 
 std::string entry_name(const std::string& prefix, const std::string& name) { return prefix + name + ".npy"; }
 
+/// Why a saved `layer` (or a layer inside it) could not be loaded back, naming it; "" if it can.
+std::string save_refusal(const layers::Layer& layer) {
+  std::string why = layer.save_refusal();
+  const auto* m = dynamic_cast<const Model*>(&layer);
+  for (const auto& sub : m ? m->layers() : layer.sublayers())
+    if (why.empty()) why = save_refusal(*sub);
+  return why;
+}
+
+/// A .strata archive: config.json only when a config describes the model (a weights-only
+/// archive of a subclassed model has none).
 std::vector<detail::ZipEntry> strata_entries(const Model& model, const CheckpointState* state) {
   std::vector<detail::ZipEntry> entries;
-  entries.push_back({"config.json", model.to_json(2)});
+  if (save_refusal(model).empty()) entries.push_back({"config.json", model.to_json(2)});
   Config meta = Config::object({{"format", "strata"}, {"format_version", 1}, {"strata_version", version()}});
   Config names = Config::list();
   for (const auto& [name, var] : named_weights(model)) {
@@ -72,12 +83,18 @@ std::vector<detail::ZipEntry> strata_entries(const Model& model, const Checkpoin
     for (std::uint64_t w : state->rng) rng.push_back(std::to_string(w));
     meta["rng"] = rng;
   }
-  entries.insert(entries.begin() + 1, {"metadata.json", meta.dump(2)});
+  const bool configured = !entries.empty() && entries.front().name == "config.json";
+  entries.insert(entries.begin() + (configured ? 1 : 0), {"metadata.json", meta.dump(2)});
   return entries;
+}
+
+void write_strata(const Model& model, const std::string& path, const CheckpointState* state) {
+  detail::write_file_atomic(path, detail::zip_write(strata_entries(model, state), false, path));
 }
 
 struct StrataArchive {
   Config config, meta;
+  bool has_config = false;  // false for the weights of a subclassed model
   std::map<std::string, Tensor> weights;
   std::vector<std::pair<std::string, Tensor>> optimizer;
 };
@@ -98,8 +115,9 @@ StrataArchive read_strata_bytes(std::string_view bytes, const std::string& path)
       a.optimizer.emplace_back(e.name.substr(10, e.name.size() - 14), npy_from_bytes(e.data, path + ":" + e.name));
     }
   }
-  if (!has_config || !has_meta || !a.meta.is_object() || a.meta.get_string("format", "") != "strata")
+  if (!has_meta || !a.meta.is_object() || a.meta.get_string("format", "") != "strata")
     detail::raise<IOError>("'{}': not a strata model archive (config.json or metadata.json missing)", path);
+  a.has_config = has_config;
   return a;
 }
 
@@ -115,6 +133,10 @@ int saved_epochs(const StrataArchive& a, const std::string& path) {
 }
 
 std::shared_ptr<Model> strata_model(const StrataArchive& a, const std::string& path) {
+  if (!a.has_config)
+    detail::raise<IOError>("'{}': the weights of a model no config describes (a subclassed model), without config.json: "
+                           "build the model in code and call load_weights",
+                           path);
   std::uint64_t elements = 0;
   for (const auto& [name, t] : a.weights) elements += static_cast<std::uint64_t>(t.size());
   const std::shared_ptr<Model> model = model_from_config(a.config, path, elements);
@@ -209,11 +231,13 @@ Format format_of(const std::string& path, Format f) {
 }  // namespace
 
 void save_model(const Model& model, const std::string& path, Format format) {
+  // refused before anything is written: a file that cannot be loaded is no save
+  if (const std::string why = save_refusal(model); !why.empty()) detail::raise<ValueError>("save '{}': {}", path, why);
   switch (format_of(path, format)) {
     case Format::tfjs: save_tfjs(model, path); return;
     case Format::keras: detail::write_file_atomic(path, keras::keras_archive(model, path)); return;
     case Format::h5: detail::write_file_atomic(path, keras_legacy::save(model, path, true)); return;
-    default: detail::write_file_atomic(path, detail::zip_write(strata_entries(model, nullptr), false, path)); return;
+    default: write_strata(model, path, nullptr); return;
   }
 }
 
@@ -243,7 +267,11 @@ void load_weights_h5_from_memory(Model& model, std::string_view bytes, const std
 }
 
 void save_weights(const Model& model, const std::string& path) {
-  if (ends_with(path, ".strata")) return save_model(model, path, Format::strata);
+  if (!model.built() && model.weights().empty())
+    detail::raise<ValueError>("save_weights '{}': the model '{}' is not built, so it has no weights yet (call it once, or "
+                              "build_for, first)",
+                              path, model.name());
+  if (ends_with(path, ".strata")) return write_strata(model, path, nullptr);
   if (ends_with(path, ".weights.h5")) return detail::write_file_atomic(path, keras::weights_h5(model, path));
   if (ends_with(path, ".h5")) return detail::write_file_atomic(path, keras_legacy::save(model, path, false));
   if (!ends_with(path, ".npz"))
@@ -296,7 +324,7 @@ void load_weights(Model& model, const std::string& path, const LoadOptions& o) {
 }
 
 void save_checkpoint(const Model& model, const std::string& path, const CheckpointState& state) {
-  detail::write_file_atomic(path, detail::zip_write(strata_entries(model, &state), false, path));
+  write_strata(model, path, &state);
 }
 
 CheckpointState load_checkpoint(Model& model, const std::string& path) {

@@ -253,7 +253,6 @@ std::map<std::string, Tensor> to_model_names(const Model& model, std::map<std::s
 void save_tfjs(const Model& model, const std::string& path) {
   const std::string dir = ends_with(path, ".json") ? parent_of(path) : path;
   const std::string json_path = ends_with(path, ".json") ? path : dir + "/model.json";
-  make_directories(dir);
   Config topology = Config::parse(model.to_json());
   to_tfjs_classes(topology, "save_model '" + json_path + "'");
   std::string data;
@@ -286,8 +285,6 @@ void save_tfjs(const Model& model, const std::string& path) {
   for (std::size_t s = 0; s < shards; ++s) {
     const std::string name =
         "group1-shard" + std::to_string(s + 1) + "of" + std::to_string(shards) + "." + tag + ".bin";
-    const std::size_t at = s * kShardBytes;
-    detail::write_file_atomic(dir + "/" + name, data.substr(at, std::min(kShardBytes, data.size() - std::min(at, data.size()))));
     paths.push_back(name);
     written.insert(name);
   }
@@ -297,7 +294,31 @@ void save_tfjs(const Model& model, const std::string& path) {
                                {"convertedBy", Config()},
                                {"modelTopology", topology},
                                {"weightsManifest", manifest}});
-  detail::write_file_atomic(json_path, doc.dump());
+  // Everything is ready: only now does the folder appear, and a failed write removes what this
+  // save added (the folders it made, the shards that were not there).
+  std::vector<std::string> made;  // the folders this save creates, deepest first
+  for (std::string d = dir; !d.empty() && d != "." && d != "/" && !is_directory(d); d = parent_of(d)) made.push_back(d);
+  std::vector<std::string> added;
+  try {
+    make_directories(dir);
+    const std::string json_name = last_component(json_path);
+    detail::remove_stale_temporaries(dir, [&](const std::string& target) {
+      return target == json_name || (target.rfind("group1-shard", 0) == 0 && ends_with(target, ".bin"));
+    });
+    std::size_t s = 0;
+    for (const Config& p : paths.items()) {
+      const std::string file = dir + "/" + p.as_string();
+      const bool existed = ::access(file.c_str(), F_OK) == 0;
+      const std::size_t at = s++ * kShardBytes;
+      detail::write_file_atomic(file, data.substr(std::min(at, data.size()), kShardBytes));
+      if (!existed) added.push_back(file);
+    }
+    detail::write_file_atomic(json_path, doc.dump());
+  } catch (...) {
+    for (const std::string& f : added) ::unlink(f.c_str());
+    for (const std::string& d : made) ::rmdir(d.c_str());  // only removes a folder left empty
+    throw;
+  }
   // Shards of earlier saves are no longer referenced.
   if (DIR* d = ::opendir(dir.c_str())) {
     while (dirent* e = ::readdir(d)) {

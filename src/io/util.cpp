@@ -77,31 +77,75 @@ std::string read_bounded(const std::string& path) {
 // ---- weight names -------------------------------------------------------------------------------------------------
 
 namespace {
+
+/// The key of a weight of layer `l`: its name, under the layer's name unless it already is.
+std::string weight_key(const layers::Layer& l, const Variable& v) {
+  const std::string prefix = l.name() + "/";
+  const std::string& n = v.name();
+  if (n.rfind(prefix, 0) == 0) return n;
+  if (l.class_name() == "TimeDistributed") return prefix + last_component(n);  // as TF.js and Keras 2 name it
+  return prefix + n;                                                            // "bi/forward_lstm/kernel"
+}
+
 void collect_named(const layers::Layer& l, std::vector<std::pair<std::string, Variable>>& out,
-                   std::set<std::string>& seen) {
+                   std::set<std::string>& seen, std::set<std::uint64_t>& ids) {
   if (const auto* m = dynamic_cast<const Model*>(&l)) {
-    for (const auto& sub : m->layers()) collect_named(*sub, out, seen);
+    for (const auto& sub : m->layers()) collect_named(*sub, out, seen, ids);
+    // then a subclassed model's own weights (add_weight in its build), under its name
+    for (const Variable& v : l.weights())
+      if (!ids.count(v.id()) && seen.insert(weight_key(l, v)).second) {
+        ids.insert(v.id());
+        out.emplace_back(weight_key(l, v), v);
+      }
     return;
   }
-  const std::string prefix = l.name() + "/";
   for (const Variable& v : l.weights()) {
-    const std::string& n = v.name();
-    std::string key;
-    if (n.rfind(prefix, 0) == 0) key = n;
-    else if (l.class_name() == "TimeDistributed") key = prefix + last_component(n);  // as TF.js and Keras 2 name it
-    else key = prefix + n;                                                            // "bi/forward_lstm/kernel"
-    if (seen.insert(key).second) out.emplace_back(key, v);
+    const std::string key = weight_key(l, v);
+    if (seen.insert(key).second) {
+      ids.insert(v.id());
+      out.emplace_back(key, v);
+    }
   }
+}
+
+std::string names_of(const std::vector<Variable>& vars) {
+  std::string s;
+  for (const Variable& v : vars) s += (s.empty() ? "'" : ", '") + v.name() + "'";
+  return s;
 }
 
 }  // namespace
 
-/// Assigns `values` (name -> tensor) to the model's weights; every weight must get exactly one.
-void assign_named(const Model& model, const std::map<std::string, Tensor>& values, const std::string& what) {
-  if (!model.built() && !values.empty())
+void check_unbuilt(const Model& model, std::size_t file_weights, const std::string& what) {
+  if (model.built() || file_weights == 0) return;
+  if (model.is_graph_network() || model.class_name() == "Sequential")
     detail::raise<ValueError>("'{}': the model '{}' could not be built (its config gives no input shape: no InputLayer "
                               "or batch_input_shape), so the file's {} weights have no place",
-                              what, model.name(), values.size());
+                              what, model.name(), file_weights);
+  detail::raise<ValueError>("'{}': the model '{}' is not built, so it has no weights yet for the file's {} weights "
+                            "(call it once, or build_for, before load_weights)",
+                            what, model.name(), file_weights);
+}
+
+void check_assigned(const Model& model, const std::vector<Variable>& assigned, std::size_t file_weights,
+                    const std::string& what) {
+  check_unbuilt(model, file_weights, what);
+  std::set<std::uint64_t> done;
+  for (const Variable& v : assigned) done.insert(v.id());
+  std::vector<Variable> missing;
+  for (const Variable& v : model.weights())
+    if (!done.count(v.id())) missing.push_back(v);
+  if (!missing.empty())
+    detail::raise<ValueError>("'{}': the file gives no value for {} of the model '{}''s weights: {}", what,
+                              missing.size(), model.name(), names_of(missing));
+  if (assigned.empty() && file_weights > 0)
+    detail::raise<ValueError>("'{}': the model '{}' has no weights, so none of the file's {} weights is loaded", what,
+                              model.name(), file_weights);
+}
+
+/// Assigns `values` (name -> tensor) to the model's weights; every weight must get exactly one.
+void assign_named(const Model& model, const std::map<std::string, Tensor>& values, const std::string& what) {
+  check_unbuilt(model, values.size(), what);
   const auto named = named_weights(model);
   std::set<std::string> used;
   for (const auto& [name, var] : named) {
@@ -119,6 +163,9 @@ void assign_named(const Model& model, const std::map<std::string, Tensor>& value
   }
   for (const auto& [name, t] : values)
     if (!used.count(name)) detail::raise<ValueError>("'{}': weight '{}' matches no weight of the model", what, name);
+  std::vector<Variable> assigned;
+  for (const auto& [name, var] : named) assigned.push_back(var);
+  check_assigned(model, assigned, values.size(), what);
   for (const auto& [name, var] : named) {
     Variable v = var;
     const Tensor& t = values.at(name);
@@ -131,7 +178,8 @@ void assign_named(const Model& model, const std::map<std::string, Tensor>& value
 std::vector<std::pair<std::string, Variable>> named_weights(const Model& model) {
   std::vector<std::pair<std::string, Variable>> out;
   std::set<std::string> seen;
-  for (const auto& l : model.layers()) detail_io::collect_named(*l, out, seen);
+  std::set<std::uint64_t> ids;
+  detail_io::collect_named(model, out, seen, ids);
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "detail/errors.hpp"
 #include "layers/weight_budget.hpp"
@@ -56,6 +57,12 @@ std::string parent_of(const std::string& path);
 std::string last_component(const std::string& name);
 /// The file's bytes; IOError when it is larger than kMaxFileBytes.
 std::string read_bounded(const std::string& path);
+/// ValueError when `model` is not built (so it has no weights yet) and a file holds weights for it.
+void check_unbuilt(const models::Model& model, std::size_t file_weights, const std::string& what);
+/// Before a load assigns `assigned`: ValueError naming every model weight it leaves unassigned,
+/// and when it assigns nothing of a file holding `file_weights` weights.
+void check_assigned(const models::Model& model, const std::vector<Variable>& assigned, std::size_t file_weights,
+                    const std::string& what);
 /// Assigns `values` (name -> tensor) to the model's weights (io::named_weights's names); every
 /// weight must get exactly one value of its shape, and every value must be used.
 void assign_named(const models::Model& model, const std::map<std::string, Tensor>& values, const std::string& what);

@@ -249,6 +249,23 @@ Shape Lambda::compute_output_shape(const Shape& s) {
 
 Tensor Lambda::call(const Tensor& x, bool) { return fn(x); }
 
+std::string Lambda::save_refusal() const {
+  if (function_name.empty())
+    return fmt::format("the Lambda layer '{}' has no function name, so the saved model could not be loaded: register "
+                       "its function with strata::layers::register_function and name it (Lambda(fn, \"name\"))",
+                       name());
+  bool registered;
+  {
+    std::lock_guard<std::mutex> lock(fn_mutex());
+    registered = functions().count(function_name) > 0;
+  }
+  if (!registered)
+    return fmt::format("the Lambda layer '{}' names the function '{}', which is not registered, so the saved model "
+                       "could not be loaded (strata::layers::register_function)",
+                       name(), function_name);
+  return "";
+}
+
 Config Lambda::get_config() const {
   Config c = base_config();
   c["function"] = function_name.empty() ? Config() : Config(function_name);

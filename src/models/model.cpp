@@ -28,6 +28,14 @@ Model::Model(const KerasTensor& input, const KerasTensor& output, std::string na
 
 std::string Model::class_name() const { return graph_ ? "Functional" : "Model"; }
 
+std::string Model::save_refusal() const {
+  if (graph_ || dynamic_cast<const Sequential*>(this)) return "";
+  return fmt::format("'{}' is a subclassed model: its call() is C++ code, which no saved config describes (Keras "
+                     "too needs get_config and from_config for that); save its weights instead (save_weights to "
+                     ".weights.h5, .npz or .strata) and load them into the model built in code",
+                     name());
+}
+
 void Model::init_graph(const std::vector<KerasTensor>& inputs, const std::vector<KerasTensor>& outputs) {
   plan_ = std::make_shared<const detail::GraphPlan>(detail::plan_graph(inputs, outputs, name()));
   // The model owns its layers' weights (re-tracked when a Sequential's graph changes).
@@ -40,10 +48,7 @@ void Model::init_graph(const std::vector<KerasTensor>& inputs, const std::vector
   mark_built();  // its layers are built
 }
 
-const std::vector<std::shared_ptr<Layer>>& Model::layers() const {
-  static const std::vector<std::shared_ptr<Layer>> none;
-  return plan_ ? plan_->layer_list : none;
-}
+const std::vector<std::shared_ptr<Layer>>& Model::layers() const { return plan_ ? plan_->layer_list : sublayers(); }
 
 std::shared_ptr<Layer> Model::get_layer(const std::string& name) const {
   for (const auto& l : layers())

@@ -41,7 +41,10 @@ enum class Format {
   h5,     ///< Keras 2's whole-model HDF5 (model.save("m.h5"); Keras 3 reads it as legacy .h5)
 };
 
-/// Architecture and weights (and the optimizer state of a compiled model, .strata only).
+/// Architecture and weights (and the optimizer state of a compiled model, .strata only). A model
+/// that could not be loaded back is refused before anything is written, with a ValueError
+/// naming the layer: a subclassed model (save its weights instead), or a Lambda without a
+/// registered function name.
 void save_model(const models::Model& model, const std::string& path, Format format = Format::automatic);
 /// A model saved by save_model, TensorFlow.js (model.json or its folder), Keras 3 (.keras) or
 /// Keras 2 (a whole-model .h5). The format is told from the file's content, not its name (an

@@ -142,6 +142,8 @@ class Lambda : public Layer {
   Shape compute_output_shape(const Shape& s) override;
   DType compute_output_dtype(const std::vector<DType>& in) const override { return in.at(0); }
   Config get_config() const override;
+  /// A saved Lambda loads by its function's registered name: refused without one.
+  std::string save_refusal() const override;
 
  protected:
   Tensor call(const Tensor& x, bool training) override;

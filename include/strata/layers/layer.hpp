@@ -189,6 +189,10 @@ class Layer : public std::enable_shared_from_this<Layer> {
   /// overrides it (an RNN's cell, MultiHeadAttention's four projections), so the file formats
   /// name no layer.
   virtual std::vector<SavedPart> keras_saved_parts() const;
+  /// Why a saved model holding this layer could not be loaded back, or "" when it can: a Lambda
+  /// without a registered function name, a subclassed model (no config describes its call()).
+  /// Whole-model saves refuse such a model, naming the layer, before they write anything.
+  virtual std::string save_refusal() const { return ""; }
   /// How many symbolic calls (Nodes) this layer has had.
   int num_nodes() const { return num_nodes_; }
 

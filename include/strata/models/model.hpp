@@ -41,7 +41,7 @@ class Model : public layers::Layer {
   std::shared_ptr<Layer> move_to_shared() && override { return std::make_shared<Model>(std::move(*this)); }
 
   /// The layers in execution order (Input layers first, as Keras lists them for functional
-  /// models; a Sequential lists its stack).
+  /// models; a Sequential lists its stack; a subclassed model, the layers it tracked, in order).
   virtual const std::vector<std::shared_ptr<Layer>>& layers() const;
   /// ValueError listing the model's layer names when absent.
   std::shared_ptr<Layer> get_layer(const std::string& name) const;
@@ -61,6 +61,8 @@ class Model : public layers::Layer {
   /// inbound_nodes), input_layers and output_layers. ValueError for a subclassed model (its
   /// architecture is C++ code: rebuild it and load the weights).
   Config get_config() const override;
+  /// A subclassed model cannot be saved whole: no config describes its call() (save its weights).
+  std::string save_refusal() const override;
   /// {"class_name": "Functional" (or "Sequential"), "config": get_config(), "keras_version",
   /// "backend"} as JSON text, which models::model_from_json (and Keras) read back.
   std::string to_json(int indent = -1) const;
