@@ -1,7 +1,10 @@
 // hard_sigmoid's two meanings through the file formats: Keras 3 (.keras, and strata's own
 // format) mean relu6(x + 3) / 6; Keras 2 (.h5) and TensorFlow.js mean clip(0.2 x + 0.5, 0, 1),
 // which strata calls hard_sigmoid_keras2 once loaded and writes back under their name.
+#include <fstream>
+
 #include "support/helpers.hpp"
+#include "io/h5.hpp"
 
 using namespace strata;
 using namespace strata::testing;
@@ -59,5 +62,33 @@ TEST_CASE("hard_sigmoid keeps each format's meaning", "[io][activations]") {
     // nor has Keras 2's in Keras 3's
     CHECK_THROWS_WITH(io::save_model(*dense_model("hard_sigmoid_keras2"), temp_path("hs2.keras")),
                       Catch::Contains("Keras 3 has no activation name"));
+  }
+}
+
+TEST_CASE("a .h5 written by Keras 3 keeps Keras 3's hard_sigmoid, one by Keras 2 its own", "[io][activations][keras2]") {
+  clear_session();
+  auto act = std::make_shared<layers::Activation>(ActivationFn("hard_sigmoid"));
+  act->set_name("act");
+  Sequential model({act}, "k");
+  model.build({-1, 3});
+  const Config config = Config::object({{"class_name", model.class_name()}, {"config", model.get_config()}});
+  const Tensor x = f64({-4, -1, 0.5}, {1, 3});
+  // the layout both write (no weights here): model_config, keras_version, model_weights/layer_names
+  for (const char* version : {"3.10.0", "2.13.1"}) {
+    INFO(version);
+    detail::h5::Writer w("hs.h5");
+    w.string_attribute("", "model_config", {config.dump()}, true);
+    w.string_attribute("", "keras_version", {version}, true);
+    w.group("model_weights/act");
+    w.string_attribute("model_weights", "layer_names", {"act"});
+    const std::string path = temp_path(std::string("hs_") + version + ".h5");
+    std::ofstream(path, std::ios::binary) << w.finish();
+    auto m = io::load_model(path);
+    const bool keras3 = version[0] == '3';
+    CHECK(m->layers().back()->get_config().at("activation").as_string() ==
+          (keras3 ? "hard_sigmoid" : "hard_sigmoid_keras2"));
+    // relu6(x + 3) / 6 or clip(0.2 x + 0.5, 0, 1) on [-4, -1, 0.5]
+    CHECK_TENSOR(m->predict(x), {1, 3}, keras3 ? std::vector<double>{0, 1.0 / 3, 7.0 / 12} : std::vector<double>{0, 0.3, 0.6},
+                 1e-6);  // float32
   }
 }
