@@ -259,6 +259,7 @@ Archive read_archive(std::string_view bytes, const std::string& what) {
 std::string keras_archive(const Model& model, const std::string& what) {
   Config config = Config::object({{"class_name", model.class_name()}, {"config", model.get_config()}});
   to_keras3(config, "keras.layers");
+  detail_io::check_keras3_activations(config, what);
   config["build_config"] = Config::object({{"input_shape", Config()}});
   const Config meta = Config::object(
       {{"keras_version", "3.0.0"}, {"date_saved", now_string()}, {"producer", std::string("strata ") + version()}});

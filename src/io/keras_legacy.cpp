@@ -168,8 +168,11 @@ std::shared_ptr<Model> load_model(const Reader& r, const std::string& what, std:
     detail::raise<IOError>("'{}': an HDF5 file without a Keras model_config attribute ({}); build the model in code and "
                            "call load_weights",
                            what, is_legacy(r) ? "a Keras 2 weights file" : "not a Keras model file");
-  const std::shared_ptr<Model> model =
-      detail_io::model_from_config(detail_io::parse_json((*config)[0], what + ":model_config"), what, file_bytes);
+  Config parsed = detail_io::parse_json((*config)[0], what + ":model_config");
+  // Keras 3 writes this layout too, with its own meaning of the activation names
+  const auto version = r.string_attribute("", "keras_version");
+  if (!(version && !version->empty() && (*version)[0].rfind("3", 0) == 0)) detail_io::activations_from_keras2(parsed);
+  const std::shared_ptr<Model> model = detail_io::model_from_config(parsed, what, file_bytes);
   load_weights(*model, r, what);
   return model;
 }
@@ -206,6 +209,7 @@ std::string save(const Model& model, const std::string& what, bool with_model) {
   const std::string producer = std::string("strata ") + version();
   if (with_model) {
     Config c = Config::object({{"class_name", model.class_name()}, {"config", model.get_config()}});
+    detail_io::activations_to_keras2(c, what);
     w.string_attribute("", "model_config", {c.dump()}, true);
     w.string_attribute("", "keras_version", {producer}, true);
     w.string_attribute("", "backend", {"strata"}, true);

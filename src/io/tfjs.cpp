@@ -51,16 +51,21 @@ void to_tfjs_classes(Config& c, const std::string& where) {
 }
 
 /// TF.js conventions applied to a topology it wrote: a GRU without reset_after is TF.js's
-/// reset_after=false GRU.
+/// reset_after=false GRU; an LSTM or GRU without recurrent_activation has TF.js's default,
+/// hard_sigmoid.
 void from_tfjs_defaults(Config& c) {
   if (c.is_list()) {
     for (std::size_t i = 0; i < c.size(); ++i) from_tfjs_defaults(c[i]);
     return;
   }
   if (!c.is_object()) return;
-  if (const Config* cls = c.find("class_name"); cls && cls->is_string() && cls->as_string() == "GRU")
-    if (c.contains("config") && c.at("config").is_object() && !c.at("config").contains("reset_after"))
-      c["config"]["reset_after"] = false;
+  if (const Config* cls = c.find("class_name"); cls && cls->is_string() && c.contains("config") &&
+                                                c.at("config").is_object()) {
+    const std::string n = cls->as_string();
+    if (n == "GRU" && !c.at("config").contains("reset_after")) c["config"]["reset_after"] = false;
+    if ((n == "GRU" || n == "LSTM") && !c.at("config").contains("recurrent_activation"))
+      c["config"]["recurrent_activation"] = "hard_sigmoid";
+  }
   for (const auto& [k, v] : c.entries()) from_tfjs_defaults(c[k]);
 }
 
@@ -255,6 +260,7 @@ void save_tfjs(const Model& model, const std::string& path) {
   const std::string json_path = ends_with(path, ".json") ? path : dir + "/model.json";
   Config topology = Config::parse(model.to_json());
   to_tfjs_classes(topology, "save_model '" + json_path + "'");
+  activations_to_keras2(topology, "save_model '" + json_path + "'");
   std::string data;
   Config specs = Config::list();
   for (const auto& [name, var] : named_weights(model)) {
@@ -391,6 +397,7 @@ std::shared_ptr<Model> tfjs_model(const std::string& json_text, const FileReader
   if (topology.is_object() && topology.contains("model_config")) topology = topology.at("model_config");
   to_pythonic_keys(topology);
   from_tfjs_defaults(topology);
+  activations_from_keras2(topology);
   if (!doc.contains("weightsManifest")) return model_from_config(topology, what);  // fresh weights
   // The weights first: what they hold bounds what the topology may create.
   auto weights = read_tfjs_weights(doc.at("weightsManifest"), read, what);

@@ -173,6 +173,59 @@ void assign_named(const Model& model, const std::map<std::string, Tensor>& value
   }
 }
 
+namespace {
+
+/// Calls f(name, layer) on every activation name of a config: the string under a key
+/// "activation" or "..._activation" ("recurrent_activation"), in any layer, however nested.
+template <class F>
+void for_each_activation(Config& c, const F& f, const std::string& layer = "") {
+  if (c.is_list()) {
+    for (std::size_t i = 0; i < c.size(); ++i) for_each_activation(c[i], f, layer);
+    return;
+  }
+  if (!c.is_object()) return;
+  const std::string here = c.contains("name") && c.at("name").is_string() ? c.at("name").as_string() : layer;
+  for (const auto& [key, value] : c.entries()) {
+    if ((key == "activation" || ends_with(key, "_activation")) && value.is_string()) {
+      std::string name = value.as_string();
+      f(name, here);
+      c[key] = name;
+    } else {
+      for_each_activation(c[key], f, here);
+    }
+  }
+}
+
+constexpr const char* kKeras2HardSigmoid = "hard_sigmoid_keras2";
+
+}  // namespace
+
+void activations_from_keras2(Config& config) {
+  for_each_activation(config, [](std::string& name, const std::string&) {
+    if (name == "hard_sigmoid") name = kKeras2HardSigmoid;
+  });
+}
+
+void activations_to_keras2(Config& config, const std::string& where) {
+  for_each_activation(config, [&](std::string& name, const std::string& layer) {
+    if (name == "hard_sigmoid")
+      detail::raise<ValueError>("{}: layer '{}' uses Keras 3's hard_sigmoid, relu6(x + 3) / 6, which this format "
+                                "cannot name (its hard_sigmoid is clip(0.2 x + 0.5, 0, 1), strata's "
+                                "hard_sigmoid_keras2)",
+                                where, layer);
+    if (name == kKeras2HardSigmoid) name = "hard_sigmoid";
+  });
+}
+
+void check_keras3_activations(Config& config, const std::string& where) {
+  for_each_activation(config, [&](std::string& name, const std::string& layer) {
+    if (name == kKeras2HardSigmoid)
+      detail::raise<ValueError>("{}: layer '{}' uses the hard_sigmoid of Keras 2 and TF.js, clip(0.2 x + 0.5, 0, 1), "
+                                "which Keras 3 has no activation name for (its hard_sigmoid is relu6(x + 3) / 6)",
+                                where, layer);
+  });
+}
+
 }  // namespace detail_io
 
 std::vector<std::pair<std::string, Variable>> named_weights(const Model& model) {

@@ -67,4 +67,13 @@ void check_assigned(const models::Model& model, const std::vector<Variable>& ass
 /// weight must get exactly one value of its shape, and every value must be used.
 void assign_named(const models::Model& model, const std::map<std::string, Tensor>& values, const std::string& what);
 
+/// Keras 2 and TF.js mean clip(0.2 x + 0.5, 0, 1) by "hard_sigmoid", Keras 3 (and strata)
+/// relu6(x + 3) / 6. A config read from a Keras 2 or TF.js file calls theirs "hard_sigmoid_keras2".
+void activations_from_keras2(Config& config);
+/// For a config written to those formats: "hard_sigmoid_keras2" becomes their "hard_sigmoid";
+/// Keras 3's hard_sigmoid, which they have no name for, is a ValueError naming `where`.
+void activations_to_keras2(Config& config, const std::string& where);
+/// For a config written to .keras: Keras 3 has no name for Keras 2's hard_sigmoid (ValueError).
+void check_keras3_activations(Config& config, const std::string& where);
+
 }  // namespace strata::io::detail_io

@@ -332,7 +332,33 @@ Tensor relu6(const Tensor& x) { return clip(x, 0.0, 6.0); }
 Tensor selu(const Tensor& x) { return mul(elu(x, kSeluAlpha), kSeluScale); }
 Tensor softsign(const Tensor& x) { return div(x, add(abs(x), 1.0)); }
 Tensor swish(const Tensor& x) { return mul(x, sigmoid(x)); }
-Tensor hard_sigmoid(const Tensor& x) { return clip(add(mul(x, 0.2), 0.5), 0.0, 1.0); }
+Tensor hard_sigmoid(const Tensor& x) { return clip(add(div(x, 6.0), 0.5), 0.0, 1.0); }
+Tensor hard_sigmoid_keras2(const Tensor& x) { return clip(add(mul(x, 0.2), 0.5), 0.0, 1.0); }
+Tensor hard_silu(const Tensor& x) { return mul(x, hard_sigmoid(x)); }
+Tensor celu(const Tensor& x, double alpha) {  // alpha * elu(x / alpha): x above 0
+  if (!(alpha != 0.0)) detail::raise<ValueError>("celu: alpha must be nonzero, got {}", alpha);
+  return mul(elu(div(x, alpha), 1.0), alpha);
+}
+Tensor hard_tanh(const Tensor& x) { return clip(x, -1.0, 1.0); }
+// The shrinks and threshold pass the gradient where their test holds, 0 elsewhere (TF's where).
+Tensor hard_shrink(const Tensor& x, double threshold) { return where(greater(abs(x), threshold), x, 0.0); }
+Tensor soft_shrink(const Tensor& x, double threshold) {
+  if (threshold < 0) detail::raise<ValueError>("soft_shrink: threshold must be >= 0, got {}", threshold);
+  return sub(x, clip(x, -threshold, threshold));  // x - t above t, x + t below -t, 0 between
+}
+Tensor tanh_shrink(const Tensor& x) { return sub(x, tanh(x)); }
+Tensor log_sigmoid(const Tensor& x) { return neg(softplus(neg(x))); }
+Tensor mish(const Tensor& x) { return mul(x, tanh(softplus(x))); }
+Tensor sparse_plus(const Tensor& x) {  // (clip(x, -1, 1) + 1)^2 / 4 + relu(x - 1): the three pieces
+  return add(mul(square(add(clip(x, -1.0, 1.0), 1.0)), 0.25), relu(sub(x, 1.0)));
+}
+Tensor squareplus(const Tensor& x, double b) {
+  if (b < 0) detail::raise<ValueError>("squareplus: b must be >= 0, got {}", b);
+  return mul(add(x, sqrt(add(square(x), b))), 0.5);
+}
+Tensor threshold(const Tensor& x, double threshold, double default_value) {
+  return where(greater(x, threshold), x, default_value);
+}
 
 // ---- dtype and constants ----------------------------------------------------------------------
 

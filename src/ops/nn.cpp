@@ -161,6 +161,67 @@ Tensor log_softmax(const Tensor& x, std::int64_t axis) {
   return y;
 }
 
+Tensor softmax(const Tensor& x, const Axes& axes) { return exp(log_softmax(x, axes)); }
+Tensor log_softmax(const Tensor& x, const Axes& axes) {
+  detail::check_defined("log_softmax", x);
+  if (x.rank() == 0) detail::raise<ShapeError>("log_softmax: needs a tensor of rank >= 1, got a scalar");
+  return sub(x, logsumexp(x, axes, true));
+}
+
+// ---- sparsemax and glu -----------------------------------------------------------------------------
+
+namespace {
+
+/// 1 where sparsemax(x) along the view's axis is positive, else 0 (no gradient): per lane, with
+/// z sorted descending, k = the largest j with 1 + j z_j > z_1 + ... + z_j, and the support is
+/// the k largest elements (Martins & Astudillo 2016).
+Tensor sparsemax_support(const Tensor& x, const AxisView& v) {
+  Tensor out = detail::make_tensor(x.shape(), x.dtype());
+  detail::dispatch_float(x.dtype(), "sparsemax", [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = detail::ptr<T>(x);
+    T* po = detail::mut_ptr<T>(out);
+    std::vector<T> z(static_cast<std::size_t>(v.n));
+    for (std::int64_t o = 0; o < v.outer; ++o)
+      for (std::int64_t i = 0; i < v.inner; ++i) {
+        const std::int64_t base = o * v.n * v.inner + i;
+        for (std::int64_t j = 0; j < v.n; ++j) z[j] = px[base + j * v.inner];
+        std::sort(z.begin(), z.end(), [](T a, T b) { return a > b; });
+        T cum = 0, cum_k = 0;
+        std::int64_t k = 0;
+        for (std::int64_t j = 0; j < v.n; ++j) {
+          cum += z[j];
+          if (T(1) + T(j + 1) * z[j] > cum) k = j + 1, cum_k = cum;
+        }
+        const T tau = (cum_k - T(1)) / T(k);
+        for (std::int64_t j = 0; j < v.n; ++j) po[base + j * v.inner] = px[base + j * v.inner] > tau ? T(1) : T(0);
+      }
+  });
+  return out;
+}
+
+}  // namespace
+
+// With the support s fixed, tau = (sum(s x) - 1) / sum(s) and y = s (x - tau): the exact function
+// near x, so the tape's gradient is sparsemax's, dx = s (g - sum(s g) / sum(s)).
+Tensor sparsemax(const Tensor& x, std::int64_t axis) {
+  const AxisView v = axis_view("sparsemax", x, axis);
+  const auto ax = static_cast<std::int64_t>(v.axis);
+  const Tensor s = sparsemax_support(x, v);
+  const Tensor tau = div(sub(sum(mul(s, x), ax, true), 1.0), sum(s, ax, true));
+  return mul(s, sub(x, tau));
+}
+
+Tensor glu(const Tensor& x, std::int64_t axis) {
+  detail::check_defined("glu", x);
+  const std::size_t a = normalize_axis(axis, x.rank(), "glu");
+  if (x.shape()[a] % 2 != 0)
+    detail::raise<ShapeError>("glu: axis {} of {} has odd length {}; it is split in two halves", axis, x.shape(),
+                              x.shape()[a]);
+  const std::vector<Tensor> halves = split(x, 2, static_cast<std::int64_t>(a));
+  return mul(halves[0], sigmoid(halves[1]));
+}
+
 // ---- cross-entropies --------------------------------------------------------------------------------
 
 Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits, std::int64_t axis) {

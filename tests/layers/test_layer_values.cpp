@@ -29,7 +29,7 @@ std::vector<double> vecmat(const std::vector<double>& x, const Mat& w) {  // x [
 }
 
 double sig(double v) { return 1 / (1 + std::exp(-v)); }
-double hard_sig(double v) { return std::min(1.0, std::max(0.0, 0.2 * v + 0.5)); }
+double hard_sig(double v) { return std::min(1.0, std::max(0.0, v / 6 + 0.5)); }  // Keras 3's hard_sigmoid
 
 // x [T, F] for one example
 std::vector<std::vector<double>> sequence(const Tensor& x, std::int64_t b) {

@@ -42,6 +42,8 @@ std::vector<Row> rows() {
       {"softsign", [](const Tensor& x) { return softsign(x); }, [](double x) { return x / (1 + std::fabs(x)); }},
       {"swish", [](const Tensor& x) { return swish(x); }, [](double x) { return x * sigmoid_ref(x); }},
       {"hard_sigmoid", [](const Tensor& x) { return hard_sigmoid(x); },
+       [](double x) { return std::isnan(x) ? x : std::min(std::max(x / 6 + 0.5, 0.0), 1.0); }},
+      {"hard_sigmoid_keras2", [](const Tensor& x) { return hard_sigmoid_keras2(x); },
        [](double x) { return std::isnan(x) ? x : std::min(std::max(0.2 * x + 0.5, 0.0), 1.0); }},
       {"abs", [](const Tensor& x) { return abs(x); }, [](double x) { return std::fabs(x); }},
       {"sign", [](const Tensor& x) { return sign(x); }, [](double x) { return std::isnan(x) ? x : (x > 0) - (x < 0); }},

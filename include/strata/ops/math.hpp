@@ -89,8 +89,33 @@ Tensor softplus(const Tensor& x);
 Tensor softsign(const Tensor& x);
 /// x * sigmoid(x) (also called silu).
 Tensor swish(const Tensor& x);
-/// max(0, min(1, 0.2 * x + 0.5)), Keras's hard_sigmoid.
+/// relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1): Keras 3's hard_sigmoid.
 Tensor hard_sigmoid(const Tensor& x);
+/// clip(0.2 * x + 0.5, 0, 1): the hard_sigmoid of Keras 2 and TensorFlow.js (a model loaded
+/// from their files names it "hard_sigmoid_keras2").
+Tensor hard_sigmoid_keras2(const Tensor& x);
+/// x * hard_sigmoid(x) (Keras 3's hard_silu, also called hard_swish).
+Tensor hard_silu(const Tensor& x);
+/// x for x > 0, alpha * (exp(x / alpha) - 1) otherwise.
+Tensor celu(const Tensor& x, double alpha = 1.0);
+/// clip(x, -1, 1)
+Tensor hard_tanh(const Tensor& x);
+/// x where |x| > threshold, else 0.
+Tensor hard_shrink(const Tensor& x, double threshold = 0.5);
+/// x - threshold above threshold, x + threshold below -threshold, 0 between.
+Tensor soft_shrink(const Tensor& x, double threshold = 0.5);
+/// x - tanh(x)
+Tensor tanh_shrink(const Tensor& x);
+/// log(sigmoid(x)) = -softplus(-x), stable for large |x|.
+Tensor log_sigmoid(const Tensor& x);
+/// x * tanh(softplus(x))
+Tensor mish(const Tensor& x);
+/// 0 for x <= -1, (x + 1)^2 / 4 for -1 < x < 1, x for x >= 1.
+Tensor sparse_plus(const Tensor& x);
+/// (x + sqrt(x^2 + b)) / 2
+Tensor squareplus(const Tensor& x, double b = 4.0);
+/// x where x > threshold, else default_value (Keras's threshold has no defaults).
+Tensor threshold(const Tensor& x, double threshold, double default_value);
 
 // ---- selection and comparison (no gradient through the condition) --------------------------
 /// cond ? a : b elementwise with broadcasting of all three; cond is nonzero-means-true and may

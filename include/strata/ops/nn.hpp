@@ -105,6 +105,15 @@ Tensor zero_pad2d(const Tensor& x, std::pair<std::int64_t, std::int64_t> height,
 Tensor softmax(const Tensor& x, std::int64_t axis = -1);
 /// x - logsumexp(x) along `axis`.
 Tensor log_softmax(const Tensor& x, std::int64_t axis = -1);
+/// softmax and log_softmax over several axes at once (composed from logsumexp).
+Tensor softmax(const Tensor& x, const Axes& axes);
+Tensor log_softmax(const Tensor& x, const Axes& axes);
+/// The Euclidean projection of x onto the probability simplex along `axis` (Keras's sparsemax):
+/// max(x - tau, 0), with tau such that the result sums to 1.
+Tensor sparsemax(const Tensor& x, std::int64_t axis = -1);
+/// Gated linear unit: x split in two halves a, b along `axis` (its length must be even),
+/// a * sigmoid(b).
+Tensor glu(const Tensor& x, std::int64_t axis = -1);
 /// Per-example -sum(labels * log_softmax(logits)) along `axis` (labels are probabilities),
 /// fused: one pass, stable; the gradient is (softmax - labels) * upstream.
 Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits, std::int64_t axis = -1);
