@@ -75,6 +75,7 @@ GradcheckReport gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inpu
 
 GradcheckReport gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inputs,
                           const std::vector<Variable>& variables, const GradcheckOptions& options) {
+  if (!fn) throw ValueError("gradcheck: the function is empty");
   std::vector<Tensor> x;
   std::vector<std::size_t> float_inputs;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -148,6 +149,7 @@ GradcheckReport gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inpu
 
 GradcheckReport gradgradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inputs,
                               const GradcheckOptions& options) {
+  if (!fn) throw ValueError("gradgradcheck: the function is empty");
   std::vector<Tensor> x;
   for (const auto& in : inputs) {
     detail::check_defined("gradgradcheck", in, "an input");

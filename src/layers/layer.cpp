@@ -537,6 +537,10 @@ void LayerRef::throw_not_movable(const std::string& class_name) {
       class_name, class_name, class_name);
 }
 
+void LayerRef::throw_null() {
+  throw ValueError("a null layer (an empty std::shared_ptr) was given where a layer is expected");
+}
+
 std::shared_ptr<Layer> layer_from_config(const Config& c) {
   const std::string cls = c.at("class_name").as_string();
   const LayerFactory f = layer_factory(cls);

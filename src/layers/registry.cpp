@@ -78,7 +78,11 @@ void Registry::add_channels_last(const std::string& class_name, LayerFactory fac
 
 LayerFactory layer_factory(const std::string& class_name) { return table().find(class_name); }
 
-void register_layer(const std::string& class_name, LayerFactory factory) { table().add(class_name, std::move(factory)); }
+void register_layer(const std::string& class_name, LayerFactory factory) {
+  if (class_name.empty()) throw ValueError("register_layer: the class name is empty");
+  if (!factory) detail::raise<ValueError>("register_layer('{}'): the factory is empty", class_name);
+  table().add(class_name, std::move(factory));
+}
 
 std::vector<std::string> registered_layer_classes() { return table().names(); }
 

@@ -15,6 +15,23 @@ int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), 
 
 }  // namespace
 
+namespace {
+/// The inputs recorded with the two_heads TF.js fixture, written as a.npy and b.npy in the
+/// temporary folder; returns the fixture's io.json (inputs and TF.js's outputs).
+Tensor tensor(const Config& c) {
+  std::vector<double> v;
+  for (const Config& x : c.at("data").items()) v.push_back(x.as_double());
+  return Tensor::from_vector(v, shape_from_config(c.at("shape")));
+}
+Config write_two_heads_inputs() {
+  std::ifstream f(fixture("tfjs/from_tfjs/two_heads") + "/io.json");
+  const Config io = Config::parse(std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>()));
+  io::save_npy(temp_path("a.npy"), tensor(io.at("inputs")[std::size_t(0)]));
+  io::save_npy(temp_path("b.npy"), tensor(io.at("inputs")[std::size_t(1)]));
+  return io;
+}
+}  // namespace
+
 TEST_CASE("strata summary, graph and --help", "[cli]") {
   const std::string model = fixture("tfjs/from_tfjs/two_heads");
   auto [rc, out] = cli("summary " + model);
@@ -38,16 +55,7 @@ TEST_CASE("strata summary, graph and --help", "[cli]") {
 
 TEST_CASE("strata predict runs a TF.js model on .npy inputs", "[cli]") {
   const std::string model = fixture("tfjs/from_tfjs/two_heads");
-  // the inputs and TF.js's outputs recorded with the fixture
-  std::ifstream f(model + "/io.json");
-  const Config io = Config::parse(std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>()));
-  auto tensor = [](const Config& c) {
-    std::vector<double> v;
-    for (const Config& x : c.at("data").items()) v.push_back(x.as_double());
-    return Tensor::from_vector(v, shape_from_config(c.at("shape")));
-  };
-  io::save_npy(temp_path("a.npy"), tensor(io.at("inputs")[std::size_t(0)]));
-  io::save_npy(temp_path("b.npy"), tensor(io.at("inputs")[std::size_t(1)]));
+  const Config io = write_two_heads_inputs();
   const std::string out_dir = temp_path("predicted/nested/deeper");  // made with its parents
   auto [rc, out] = cli("predict " + model + " --input " + temp_path("a.npy") + " --input " + temp_path("b.npy") +
                        " --output-dir " + out_dir + " --batch-size 2");
@@ -81,6 +89,7 @@ TEST_CASE("strata convert between TF.js, .keras and .strata", "[cli]") {
 }
 
 TEST_CASE("strata reports bad input in one line with a non-zero exit", "[cli][errors]") {
+  write_two_heads_inputs();  // this case runs alone too
   auto [rc, out] = cli("");
   CHECK(rc == 2);
   std::tie(rc, out) = cli("frobnicate x");

@@ -235,3 +235,15 @@ TEST_CASE("a layer called twice symbolically has two nodes and one set of weight
   CHECK(d->weights().size() == 2);
   CHECK(ya.node() != yb.node());
 }
+
+TEST_CASE("null layers, factories and functions are refused where the API takes them", "[layers][errors]") {
+  std::shared_ptr<layers::Layer> none;
+  const auto says_null = Catch::Contains("a null layer");
+  CHECK_THROWS_WITH(layers::LayerRef(none), says_null);
+  CHECK_THROWS_WITH(layers::Bidirectional(std::shared_ptr<layers::LSTM>()), says_null);
+  CHECK_THROWS_WITH(layers::TimeDistributed(std::shared_ptr<layers::Dense>()), says_null);
+  CHECK_THROWS_WITH((Sequential(std::vector<layers::LayerRef>{none})), says_null);
+  CHECK_THROWS_WITH(layers::register_layer("Nothing", nullptr), Catch::Contains("register_layer('Nothing'): the factory is empty"));
+  CHECK_THROWS_AS(layers::register_layer("", [](const Config&) { return std::make_shared<layers::Flatten>(); }), ValueError);
+  CHECK_THROWS_WITH(gradcheck(GradcheckFn(), {Tensor::ones({2}, DType::float64)}), Catch::Contains("gradcheck: the function is empty"));
+}

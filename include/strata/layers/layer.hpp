@@ -269,7 +269,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
 class LayerRef {
  public:
   template <class L, class = std::enable_if_t<std::is_base_of_v<Layer, L>>>
-  LayerRef(std::shared_ptr<L> layer) : layer_(std::move(layer)) {}  // NOLINT
+  LayerRef(std::shared_ptr<L> layer) : layer_(std::move(layer)) {  // NOLINT
+    if (!layer_) throw_null();
+  }
   template <class L, class = std::enable_if_t<std::is_base_of_v<Layer, std::decay_t<L>> && !std::is_lvalue_reference_v<L>>>
   LayerRef(L&& layer) : layer_(std::move(layer).move_to_shared()) {  // NOLINT
     if (!layer_) throw_not_movable(layer.class_name());
@@ -279,6 +281,7 @@ class LayerRef {
 
  private:
   [[noreturn]] static void throw_not_movable(const std::string& class_name);
+  [[noreturn]] static void throw_null();
   std::shared_ptr<Layer> layer_;
 };
 
