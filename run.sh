@@ -184,6 +184,24 @@ case "$cmd" in
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
     run_tests build-asan no
     ;;
+  tsan)
+    # ThreadSanitizer over the tests that run strata on several threads ([threads]: the split
+    # loops, concurrent first builds, predict from many threads; the optimizer and loader
+    # thread tests). OpenBLAS is not instrumented, so its own threads are not checked.
+    install_missing
+    tsan_options=(-Db_sanitize=thread -Dbuildtype=plain -Doptimization=1 -Ddebug=false -Dnative=false
+      -Dexamples=false -Dbenchmarks=disabled "-Dcpp_args=-g1 -Wno-maybe-uninitialized")
+    configure build-tsan "${tsan_options[@]}"
+    meson configure build-tsan "${tsan_options[@]}" >/dev/null
+    meson compile -C build-tsan tests/strata_tests
+    export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+    set +e
+    build-tsan/tests/strata_tests "[threads]" >build-tsan/tsan-output.txt 2>&1
+    status=$?
+    set -e
+    tail -n 30 build-tsan/tsan-output.txt
+    if [ "$status" -eq 0 ]; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; exit 1; fi
+    ;;
   fuzz)
     install_missing "${FUZZ_PACKAGES[@]}"
     seconds=${2:-60}
@@ -221,7 +239,7 @@ case "$cmd" in
     "$corpus/check.sh" build/strata "${@:2}"
     ;;
   *)
-    echo "usage: ./run.sh {test|demo|bench|sanitize|fuzz|realworld}"
+    echo "usage: ./run.sh {test|demo|bench|sanitize|tsan|fuzz|realworld}"
     exit 2
     ;;
 esac

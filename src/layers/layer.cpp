@@ -245,7 +245,7 @@ std::vector<Tensor> Layer::apply(const std::vector<Tensor>& xs, bool training) {
     }
   }
   check_inputs(shapes);
-  call_losses_.clear();
+  if (!call_losses_.empty()) call_losses_.clear();  // no write when there is none: calls on several threads
   std::vector<Tensor> outs = call(in, training);
   if (activity_regularizer) {
     for (const auto& o : outs) {  // Keras averages the activity penalty over the batch

@@ -60,12 +60,13 @@ std::vector<Tensor> RNN::call(const std::vector<Tensor>& xs, bool training) {
     }
   }
   Tensor in = x;
-  recurrent_mask_ = Tensor();
+  CallState call_state;
   if (training && dropout > 0) {
     in = mul(in, expand_dims(nn::dropout(Tensor::ones({B, x.dim(2)}, dtype()), dropout), 1));
   }
-  if (training && recurrent_dropout > 0) recurrent_mask_ = nn::dropout(Tensor::ones({B, units}, dtype()), recurrent_dropout);
-  prepare();
+  if (training && recurrent_dropout > 0)
+    call_state.recurrent_mask = nn::dropout(Tensor::ones({B, units}, dtype()), recurrent_dropout);
+  prepare(call_state);
   // All input projections in one matmul, then one step per time index.
   const std::vector<Tensor> per_step = split(project_inputs(in), T, 1);
   std::vector<Tensor> outputs;
@@ -73,12 +74,11 @@ std::vector<Tensor> RNN::call(const std::vector<Tensor>& xs, bool training) {
   for (std::int64_t k = 0; k < T; ++k) {
     const std::int64_t t = go_backwards ? T - 1 - k : k;
     const Tensor& xt = per_step[static_cast<std::size_t>(t)];  // [B, 1, gates * units]
-    states = step(reshape(xt, {B, xt.dim(2)}), states);
+    states = step(reshape(xt, {B, xt.dim(2)}), states, call_state);
     if (return_sequences) outputs.push_back(states[0]);
   }
   std::vector<Tensor> result{return_sequences ? stack(outputs, 1) : states[0]};
   if (return_state) result.insert(result.end(), states.begin(), states.end());
-  recurrent_mask_ = Tensor();
   return result;
 }
 
@@ -150,8 +150,8 @@ SimpleRNN::SimpleRNN(std::int64_t units_, ActivationFn activation_) : RNN(units_
   validate();
 }
 
-std::vector<Tensor> SimpleRNN::step(const Tensor& xw, const std::vector<Tensor>& s) {
-  return {activation(add(xw, matmul(recurrent_input(s[0], recurrent_mask_), recurrent_kernel)))};
+std::vector<Tensor> SimpleRNN::step(const Tensor& xw, const std::vector<Tensor>& s, const CallState& call) {
+  return {activation(add(xw, matmul(recurrent_input(s[0], call.recurrent_mask), recurrent_kernel)))};
 }
 
 // ---- LSTM ---------------------------------------------------------------------------------------------------------
@@ -171,8 +171,8 @@ void LSTM::build(const std::vector<Shape>& in) {
   }
 }
 
-std::vector<Tensor> LSTM::step(const Tensor& xw, const std::vector<Tensor>& s) {
-  const Tensor z = add(xw, matmul(recurrent_input(s[0], recurrent_mask_), recurrent_kernel));
+std::vector<Tensor> LSTM::step(const Tensor& xw, const std::vector<Tensor>& s, const CallState& call) {
+  const Tensor z = add(xw, matmul(recurrent_input(s[0], call.recurrent_mask), recurrent_kernel));
   const std::vector<Tensor> g = split(z, 4, 1);
   const Tensor i = recurrent_activation(g[0]);
   const Tensor f = recurrent_activation(g[1]);
@@ -195,32 +195,34 @@ Tensor GRU::project_inputs(const Tensor& x) {
   return add(xw, reset_after ? reshape(slice(bias, {0}, {1}), {3 * units}) : bias.value());
 }
 
-void GRU::prepare() {
+// slices: reset_after, the recurrent bias (undefined without one); otherwise the z and r
+// columns of the recurrent kernel, then its h columns.
+void GRU::prepare(CallState& call) {
   if (reset_after) {
-    b_rec_ = use_bias ? reshape(slice(bias, {1}, {2}), {3 * units}) : Tensor();
+    call.slices = {use_bias ? reshape(slice(bias, {1}, {2}), {3 * units}) : Tensor()};
   } else {
-    u_zr_ = slice(recurrent_kernel, {0, 0}, {units, 2 * units});
-    u_h_ = slice(recurrent_kernel, {0, 2 * units}, {units, 3 * units});
+    call.slices = {slice(recurrent_kernel, {0, 0}, {units, 2 * units}),
+                   slice(recurrent_kernel, {0, 2 * units}, {units, 3 * units})};
   }
 }
 
-std::vector<Tensor> GRU::step(const Tensor& xw, const std::vector<Tensor>& s) {
+std::vector<Tensor> GRU::step(const Tensor& xw, const std::vector<Tensor>& s, const CallState& call) {
   const Tensor& h = s[0];
-  const Tensor hin = recurrent_input(h, recurrent_mask_);
+  const Tensor hin = recurrent_input(h, call.recurrent_mask);
   const std::vector<Tensor> x3 = split(xw, 3, 1);
   Tensor z, r, hh;
   if (reset_after) {  // the reset gate scales the recurrent product (with its own bias)
     Tensor rec = matmul(hin, recurrent_kernel);
-    if (b_rec_.defined()) rec = add(rec, b_rec_);
+    if (call.slices[0].defined()) rec = add(rec, call.slices[0]);
     const std::vector<Tensor> r3 = split(rec, 3, 1);
     z = recurrent_activation(add(x3[0], r3[0]));
     r = recurrent_activation(add(x3[1], r3[1]));
     hh = activation(add(x3[2], mul(r, r3[2])));
   } else {  // the reset gate scales the state before the product
-    const std::vector<Tensor> r2 = split(matmul(hin, u_zr_), 2, 1);
+    const std::vector<Tensor> r2 = split(matmul(hin, call.slices[0]), 2, 1);
     z = recurrent_activation(add(x3[0], r2[0]));
     r = recurrent_activation(add(x3[1], r2[1]));
-    hh = activation(add(x3[2], matmul(mul(r, hin), u_h_)));
+    hh = activation(add(x3[2], matmul(mul(r, hin), call.slices[1])));
   }
   // h = z * h_prev + (1 - z) * hh
   return {add(mul(z, h), mul(sub(1.0, z), hh))};

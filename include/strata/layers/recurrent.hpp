@@ -52,15 +52,21 @@ class RNN : public Layer {
   void build(const std::vector<Shape>& input_shapes) override;
   std::vector<Tensor> call(const std::vector<Tensor>& xs, bool training) override;
   using Layer::call;
+  /// What one call keeps for its steps: its recurrent dropout mask and the slices of weights
+  /// every step uses. It lives on the call's stack, so a built layer runs from several threads.
+  struct CallState {
+    Tensor recurrent_mask;
+    std::vector<Tensor> slices;
+  };
   /// The input projection x W (+ input bias), for every step at once: [B, T, gates * units].
   virtual Tensor project_inputs(const Tensor& x);
   /// One step: new states from the projected input of this step and the previous states.
-  virtual std::vector<Tensor> step(const Tensor& x_proj, const std::vector<Tensor>& states) = 0;
-  /// Called once per sequence before the steps (slices of weights used by every step).
-  virtual void prepare() {}
+  virtual std::vector<Tensor> step(const Tensor& x_proj, const std::vector<Tensor>& states,
+                                   const CallState& call) = 0;
+  /// Called once per sequence before the steps (the slices of weights used by every step).
+  virtual void prepare(CallState&) {}
   virtual Shape bias_shape() const { return {gates_ * units}; }
   int gates_;
-  Tensor recurrent_mask_;  // recurrent dropout mask of the current call
 };
 
 /// h_t = activation(x_t W + h_{t-1} U + b).
@@ -71,7 +77,7 @@ class SimpleRNN : public RNN {
   STRATA_LAYER_CONFIG(SimpleRNN)
 
  protected:
-  std::vector<Tensor> step(const Tensor& x_proj, const std::vector<Tensor>& states) override;
+  std::vector<Tensor> step(const Tensor& x_proj, const std::vector<Tensor>& states, const CallState& call) override;
 };
 
 /// Gates in Keras's order i, f, c, o; unit_forget_bias starts the forget gate's bias at 1.
@@ -85,7 +91,7 @@ class LSTM : public RNN {
 
  protected:
   void build(const std::vector<Shape>& input_shapes) override;
-  std::vector<Tensor> step(const Tensor& x_proj, const std::vector<Tensor>& states) override;
+  std::vector<Tensor> step(const Tensor& x_proj, const std::vector<Tensor>& states, const CallState& call) override;
 };
 
 /// Gates in Keras's order z (update), r (reset), h. reset_after = true (Keras 2's default)
@@ -102,11 +108,8 @@ class GRU : public RNN {
  protected:
   Shape bias_shape() const override { return reset_after ? Shape{2, 3 * units} : Shape{3 * units}; }
   Tensor project_inputs(const Tensor& x) override;
-  void prepare() override;
-  std::vector<Tensor> step(const Tensor& x_proj, const std::vector<Tensor>& states) override;
-
- private:
-  Tensor u_zr_, u_h_, b_rec_;
+  void prepare(CallState& call) override;
+  std::vector<Tensor> step(const Tensor& x_proj, const std::vector<Tensor>& states, const CallState& call) override;
 };
 
 /// Runs a recurrent layer forwards and a copy of it backwards, merging the outputs
