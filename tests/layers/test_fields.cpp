@@ -200,3 +200,15 @@ TEST_CASE("a user's layer declares its fields once and round-trips through a con
   CHECK(d->scale == 1.0);
   CHECK(d->offset == 0.0);
 }
+
+TEST_CASE("a factory keeps its own copy of the Fields list it was made from", "[layers][fields]") {
+  LayerFactory make;
+  {
+    const auto local = Fields<ScaleShift>("ScaleShift").field("scale", &ScaleShift::scale);
+    make = local.factory();
+  }  // the list is gone; the factory still reads configs
+  auto l = std::dynamic_pointer_cast<ScaleShift>(make(Config::parse(R"({"scale": 3})")));
+  REQUIRE(l);
+  CHECK(l->scale == 3.0);
+  CHECK(l->offset == 0.0);
+}

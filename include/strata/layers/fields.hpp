@@ -314,11 +314,13 @@ class Fields {
     if (validate_) validate_(l);
   }
   /// The registry's factory: constructs the layer from its args fields and reads the rest.
+  /// The factory holds its own copy of the list, so a Fields built on the stack may go away.
   Factory factory() const {
-    return [this](const Config& c) -> std::shared_ptr<Layer> {
-      if (!make_) detail_fields::missing(class_name_, "(no constructor arguments declared)");
-      std::shared_ptr<L> l = make_(c);
-      read(*l, c);
+    auto self = std::make_shared<const Fields>(*this);
+    return [self](const Config& c) -> std::shared_ptr<Layer> {
+      if (!self->make_) detail_fields::missing(self->class_name_, "(no constructor arguments declared)");
+      std::shared_ptr<L> l = self->make_(c);
+      self->read(*l, c);
       return l;
     };
   }
