@@ -55,13 +55,22 @@ void need_positional(const std::vector<std::string>& args, std::size_t n, const 
                      ", got " + std::to_string(positional) + " (see 'strata " + command + " --help')");
 }
 
+/// Why a loaded model cannot run: its config gives no input shape, so it has no weights yet.
+std::string unbuilt_reason(const Model& model) {
+  return "The model '" + model.name() +
+         "' is not built: its config gives no input shape (no InputLayer or batch_input_shape), so its weights do "
+         "not exist yet and the file cannot be run as saved.";
+}
+
 int summary(const std::vector<std::string>& args) {
   if (wants_help(args)) {
     std::cout << "usage: strata summary FILE\n  prints the Keras summary table of a saved model\n";
     return 0;
   }
   need_positional(args, 1, "summary");
-  std::cout << io::load_model(args[0])->summary();
+  const std::shared_ptr<Model> model = io::load_model(args[0]);
+  std::cout << model->summary();
+  if (!model->built()) std::cout << unbuilt_reason(*model) << "\n";
   return 0;
 }
 
@@ -148,6 +157,7 @@ int predict(const std::vector<std::string>& args) {
   if (inputs.empty()) throw UsageError("predict: give the model's inputs with --input X.npy");
   if (out_dir.empty()) throw UsageError("predict: give --output-dir DIR");
   std::shared_ptr<Model> model = io::load_model(files[0]);
+  if (!model->built()) throw ValueError("predict: " + unbuilt_reason(*model));
   if (model->inputs().size() != inputs.size())
     throw ValueError("predict: the model takes " + std::to_string(model->inputs().size()) + " inputs, got " +
                      std::to_string(inputs.size()) + " --input files");

@@ -1,5 +1,7 @@
 // The `strata` command-line tool, run as users run it: summary, predict, convert and graph on
 // TensorFlow.js fixtures, --help, and one-line errors with a non-zero exit.
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include "support/helpers.hpp"
@@ -112,4 +114,23 @@ TEST_CASE("strata reports bad input in one line with a non-zero exit", "[cli][er
   std::ofstream(temp_path("garbage.strata")) << "not a zip at all";
   std::tie(rc, out) = cli("graph " + temp_path("garbage.strata"));
   CHECK((rc == 1 && lines(out) == 1 && out.find("garbage.strata") != std::string::npos));
+}
+
+TEST_CASE("strata summary and predict say why a model without an input shape cannot run", "[cli][errors]") {
+  // A Sequential saved before it was built: no InputLayer, no batch_input_shape, no weights.
+  const std::string dir = temp_path("unbuilt_tfjs");
+  ::mkdir(dir.c_str(), 0755);
+  std::ofstream(dir + "/model.json")
+      << R"({"format": "layers-model", "weightsManifest": [], "modelTopology": {"model_config": )"
+      << R"({"class_name": "Sequential", "config": {"name": "later", "layers": [)"
+      << R"({"class_name": "Dense", "config": {"units": 2, "name": "d"}}]}}}})";
+  auto [rc, out] = cli("summary " + dir);
+  CHECK(rc == 0);
+  CHECK(out.find("Total params: 0") != std::string::npos);
+  CHECK(out.find("'later' is not built: its config gives no input shape") != std::string::npos);
+  io::save_npy(temp_path("x4.npy"), Tensor::ones({2, 4}));
+  std::tie(rc, out) = cli("predict " + dir + " --input " + temp_path("x4.npy") + " --output-dir " + temp_path("p_unbuilt"));
+  CHECK(rc == 1);
+  CHECK(lines(out) == 1);
+  CHECK(out.find("predict: The model 'later' is not built") != std::string::npos);
 }
