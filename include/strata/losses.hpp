@@ -261,6 +261,11 @@ class Tversky : public Loss {
 /// A loss by Keras identifier: "mse", "mean_squared_error", "sparse_categorical_crossentropy",
 /// "binary_crossentropy", "huber", "kld", ... (ValueError listing the known ones otherwise).
 std::shared_ptr<Loss> get(const std::string& name);
+/// A loss from a name or a Keras config ({"class_name": "BinaryCrossentropy", "config":
+/// {"from_logits": true, ...}}; Keras 3's {"class_name": "function", "config": "mse"}).
+std::shared_ptr<Loss> deserialize(const Config& config);
+/// {"module": "keras.losses", "class_name", "config", "registered_name": null}, as Keras 3 saves a loss.
+Config serialize(const Loss& loss);
 /// Reduction by Keras name ("sum_over_batch_size" or its aliases "mean" and "auto", "sum",
 /// "none", "mean_with_sample_weight").
 Reduction reduction_from_name(const std::string& name);

@@ -56,6 +56,9 @@ class LearningRate {
   LearningRate(schedules::Schedule schedule) : value_(0), schedule_(std::move(schedule)) {}  // NOLINT
   double at(std::int64_t step) const { return schedule_ ? schedule_(step) : value_; }
   bool is_schedule() const { return static_cast<bool>(schedule_); }
+  /// The fixed value (meaningless for a schedule) and the schedule (empty for a fixed value).
+  double value() const { return value_; }
+  const schedules::Schedule& schedule() const { return schedule_; }
   void set(double value) {
     value_ = value;
     schedule_ = nullptr;
@@ -137,6 +140,10 @@ class Optimizer {
   /// Creates the slots of these variables now (Keras's optimizer.build).
   void build(const std::vector<Variable>& variables);
   virtual std::string class_name() const = 0;
+  /// Keras 3's config: name, learning_rate (a number, or a serialized schedule), weight_decay,
+  /// the clipping options, use_ema (false) ... and each class's own arguments. A schedule that is
+  /// a user's callable cannot be described: ValueError.
+  virtual Config get_config() const;
 
  protected:
   /// The update of `variable` (and its slots) for `gradient` at learning rate `lr`; `step`
@@ -169,6 +176,7 @@ class SGD : public Optimizer {
   explicit SGD(LearningRate learning_rate = 0.01, double momentum = 0.0, bool nesterov = false);
   std::vector<std::string> slot_names() const override;
   std::string class_name() const override { return "SGD"; }
+  Config get_config() const override;
   double momentum;
   bool nesterov;
 
@@ -183,6 +191,7 @@ class Adam : public Optimizer {
                 bool amsgrad = false);
   std::vector<std::string> slot_names() const override;
   std::string class_name() const override { return "Adam"; }
+  Config get_config() const override;
   double beta_1, beta_2, epsilon;
   bool amsgrad;
 
@@ -204,6 +213,7 @@ class RMSprop : public Optimizer {
                    bool centered = false);
   std::vector<std::string> slot_names() const override;
   std::string class_name() const override { return "RMSprop"; }
+  Config get_config() const override;
   double rho, momentum, epsilon;
   bool centered;
 
@@ -216,6 +226,7 @@ class Adagrad : public Optimizer {
   explicit Adagrad(LearningRate learning_rate = 0.001, double initial_accumulator_value = 0.1, double epsilon = 1e-7);
   std::vector<std::string> slot_names() const override { return {"accumulator"}; }
   std::string class_name() const override { return "Adagrad"; }
+  Config get_config() const override;
   double initial_accumulator_value, epsilon;
 
  protected:
@@ -228,6 +239,7 @@ class Adadelta : public Optimizer {
   explicit Adadelta(LearningRate learning_rate = 0.001, double rho = 0.95, double epsilon = 1e-7);
   std::vector<std::string> slot_names() const override { return {"accumulated_grad", "accumulated_delta_var"}; }
   std::string class_name() const override { return "Adadelta"; }
+  Config get_config() const override;
   double rho, epsilon;
 
  protected:
@@ -240,6 +252,7 @@ class Adamax : public Optimizer {
                   double epsilon = 1e-7);
   std::vector<std::string> slot_names() const override { return {"momentum", "norm"}; }
   std::string class_name() const override { return "Adamax"; }
+  Config get_config() const override;
   double beta_1, beta_2, epsilon;
 
  protected:
@@ -252,6 +265,7 @@ class Nadam : public Optimizer {
   explicit Nadam(LearningRate learning_rate = 0.001, double beta_1 = 0.9, double beta_2 = 0.999, double epsilon = 1e-7);
   std::vector<std::string> slot_names() const override { return {"momentum", "velocity"}; }
   std::string class_name() const override { return "Nadam"; }
+  Config get_config() const override;
   double beta_1, beta_2, epsilon;
 
  protected:
@@ -266,5 +280,14 @@ class Nadam : public Optimizer {
 /// By Keras name with default arguments: "sgd", "adam", "adamw", "rmsprop", "adagrad",
 /// "adadelta", "adamax", "nadam".
 std::shared_ptr<Optimizer> get(const std::string& name);
+
+/// {"module": "keras.optimizers", "class_name": "Adam", "config": get_config(),
+/// "registered_name": null}, as Keras 3 saves an optimizer.
+Config serialize(const Optimizer& optimizer);
+/// An optimizer from a name ("adam") or a Keras 2 / Keras 3 / TF.js config
+/// ({"class_name": "Adam", "config": {...}}): Keras 2's "lr" and legacy "decay" (an
+/// InverseTimeDecay of the step) are read, a learning_rate may be a serialized schedule.
+/// Options strata does not have (use_ema, gradient accumulation, a loss scale) are a ValueError.
+std::shared_ptr<Optimizer> deserialize(const Config& config);
 
 }  // namespace strata::optimizers

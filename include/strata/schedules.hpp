@@ -8,6 +8,8 @@
 #include <functional>
 #include <vector>
 
+#include "strata/config.hpp"
+
 namespace strata::schedules {
 
 /// A schedule: step -> learning rate. Any callable works.
@@ -24,5 +26,15 @@ Schedule InverseTimeDecay(double initial_learning_rate, double decay_steps, doub
 /// decay_steps.
 Schedule CosineDecay(double initial_learning_rate, double decay_steps, double alpha = 0.0,
                      double warmup_target = -1.0, double warmup_steps = 0.0);
+
+/// Keras's serialization of a schedule made by the functions above:
+/// {"module": "keras.optimizers.schedules", "class_name": "ExponentialDecay", "config": {...}}.
+/// A user's own callable has none: ValueError saying so.
+Config serialize(const Schedule& schedule);
+/// Whether serialize can describe this schedule.
+bool serializable(const Schedule& schedule);
+/// The schedule a Keras 2 or Keras 3 config describes ({"class_name", "config"}; "module" and
+/// "registered_name" are ignored); ValueError naming the class for one strata does not have.
+Schedule deserialize(const Config& config);
 
 }  // namespace strata::schedules

@@ -422,6 +422,66 @@ std::shared_ptr<Loss> get(const std::string& n) {
       n);
 }
 
+std::shared_ptr<Loss> deserialize(const Config& c) {
+  if (c.is_string()) return get(c.as_string());
+  if (!c.is_object() || !c.contains("class_name"))
+    detail::raise<ValueError>("losses::deserialize: expected a name or {{\"class_name\": ..., \"config\": {{...}}}}, got {}",
+                              c.dump());
+  const std::string cls = c.at("class_name").as_string();
+  const Config* found = c.find("config");
+  // Keras 3 saves a loss function as {"class_name": "function", "config": "mean_squared_error"}.
+  if (cls == "function" && found && found->is_string()) return get(found->as_string());
+  static const Config empty = Config::object();
+  const Config& k = found && found->is_object() ? *found : empty;
+  const Reduction r = reduction_from_name(k.get_string("reduction", "sum_over_batch_size"));
+  const bool logits = k.get_bool("from_logits", false);
+  const double smoothing = k.get_double("label_smoothing", 0.0);
+  const std::int64_t axis = k.get_int("axis", -1);
+  if (cls == "Huber") return std::make_shared<Huber>(k.get_double("delta", 1.0), r);
+  if (cls == "BinaryCrossentropy") return std::make_shared<BinaryCrossentropy>(logits, smoothing, r);
+  if (cls == "CategoricalCrossentropy") return std::make_shared<CategoricalCrossentropy>(logits, smoothing, r, axis);
+  if (cls == "SparseCategoricalCrossentropy") {
+    std::optional<std::int64_t> ignore;
+    if (const Config* v = k.find("ignore_class"); v && !v->is_null()) ignore = v->as_int();
+    return std::make_shared<SparseCategoricalCrossentropy>(logits, r, ignore);
+  }
+  if (cls == "CosineSimilarity") return std::make_shared<CosineSimilarity>(axis, r);
+  if (cls == "BinaryFocalCrossentropy")
+    return std::make_shared<BinaryFocalCrossentropy>(k.get_bool("apply_class_balancing", false),
+                                                     k.get_double("alpha", 0.25), k.get_double("gamma", 2.0), logits,
+                                                     smoothing, axis, r);
+  if (cls == "CategoricalFocalCrossentropy")
+    return std::make_shared<CategoricalFocalCrossentropy>(k.get_double("alpha", 0.25), k.get_double("gamma", 2.0),
+                                                          logits, smoothing, axis, r);
+  if (cls == "Tversky") return std::make_shared<Tversky>(k.get_double("alpha", 0.5), k.get_double("beta", 0.5), r);
+  if (cls == "Dice") {
+    std::vector<std::int64_t> axes;
+    if (const Config* v = k.find("axis"); v && v->is_int()) axes.push_back(v->as_int());
+    if (const Config* v = k.find("axis"); v && v->is_list())
+      for (const auto& a : v->items()) axes.push_back(a.as_int());
+    return std::make_shared<Dice>(r, axes);
+  }
+  // The losses whose only option is the reduction.
+  if (cls == "MeanSquaredError") return std::make_shared<MeanSquaredError>(r);
+  if (cls == "MeanAbsoluteError") return std::make_shared<MeanAbsoluteError>(r);
+  if (cls == "KLDivergence") return std::make_shared<KLDivergence>(r);
+  if (cls == "Poisson") return std::make_shared<Poisson>(r);
+  if (cls == "LogCosh") return std::make_shared<LogCosh>(r);
+  if (cls == "Hinge") return std::make_shared<Hinge>(r);
+  if (cls == "SquaredHinge") return std::make_shared<SquaredHinge>(r);
+  if (cls == "CategoricalHinge") return std::make_shared<CategoricalHinge>(r);
+  if (cls == "MeanAbsolutePercentageError") return std::make_shared<MeanAbsolutePercentageError>(r);
+  if (cls == "MeanSquaredLogarithmicError") return std::make_shared<MeanSquaredLogarithmicError>(r);
+  detail::raise<ValueError>("losses::deserialize: unknown loss class '{}' (config {})", cls, k.dump());
+}
+
+Config serialize(const Loss& loss) {
+  return Config::object({{"module", "keras.losses"},
+                         {"class_name", loss.class_name()},
+                         {"config", loss.get_config()},
+                         {"registered_name", Config()}});
+}
+
 Reduction reduction_from_name(const std::string& n) {
   if (n == "sum_over_batch_size" || n == "auto" || n == "mean") return Reduction::sum_over_batch_size;
   if (n == "sum") return Reduction::sum;

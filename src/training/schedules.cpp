@@ -10,13 +10,39 @@ namespace strata {
 
 namespace schedules {
 
+namespace {
+/// A schedule with the Keras config that made it, so optimizers can save it.
+struct Described {
+  std::string class_name;
+  Config config;
+  std::function<double(std::int64_t)> fn;
+  double operator()(std::int64_t step) const { return fn(step); }
+};
+
+Schedule described(std::string class_name, Config config, std::function<double(std::int64_t)> fn) {
+  return Described{std::move(class_name), std::move(config), std::move(fn)};
+}
+
+Config number_list(const std::vector<double>& v) {
+  Config c = Config::list();
+  for (double x : v) c.push_back(x);
+  return c;
+}
+}  // namespace
+
 Schedule ExponentialDecay(double initial, double decay_steps, double rate, bool staircase) {
   if (!(decay_steps > 0)) detail::raise<ValueError>("ExponentialDecay: decay_steps must be positive, got {}", decay_steps);
-  return [=](std::int64_t step) {
-    double p = static_cast<double>(step) / decay_steps;
-    if (staircase) p = std::floor(p);
-    return initial * std::pow(rate, p);
-  };
+  return described("ExponentialDecay",
+                   Config::object({{"initial_learning_rate", initial},
+                                   {"decay_steps", decay_steps},
+                                   {"decay_rate", rate},
+                                   {"staircase", staircase},
+                                   {"name", "ExponentialDecay"}}),
+                   [=](std::int64_t step) {
+                     double p = static_cast<double>(step) / decay_steps;
+                     if (staircase) p = std::floor(p);
+                     return initial * std::pow(rate, p);
+                   });
 }
 
 Schedule PiecewiseConstantDecay(std::vector<std::int64_t> boundaries, std::vector<double> values) {
@@ -25,25 +51,41 @@ Schedule PiecewiseConstantDecay(std::vector<std::int64_t> boundaries, std::vecto
                               values.size(), boundaries.size());
   if (!std::is_sorted(boundaries.begin(), boundaries.end()))
     throw ValueError("PiecewiseConstantDecay: boundaries must be increasing");
-  return [=](std::int64_t step) {
-    for (std::size_t i = 0; i < boundaries.size(); ++i)
-      if (step <= boundaries[i]) return values[i];
-    return values.back();
-  };
+  Config b = Config::list();
+  for (auto x : boundaries) b.push_back(static_cast<long long>(x));
+  return described("PiecewiseConstantDecay",
+                   Config::object({{"boundaries", b}, {"values", number_list(values)}, {"name", "PiecewiseConstant"}}),
+                   [=](std::int64_t step) {
+                     for (std::size_t i = 0; i < boundaries.size(); ++i)
+                       if (step <= boundaries[i]) return values[i];
+                     return values.back();
+                   });
 }
 
 Schedule InverseTimeDecay(double initial, double decay_steps, double rate, bool staircase) {
   if (!(decay_steps > 0)) detail::raise<ValueError>("InverseTimeDecay: decay_steps must be positive, got {}", decay_steps);
-  return [=](std::int64_t step) {
-    double p = static_cast<double>(step) / decay_steps;
-    if (staircase) p = std::floor(p);
-    return initial / (1 + rate * p);
-  };
+  return described("InverseTimeDecay",
+                   Config::object({{"initial_learning_rate", initial},
+                                   {"decay_steps", decay_steps},
+                                   {"decay_rate", rate},
+                                   {"staircase", staircase},
+                                   {"name", "InverseTimeDecay"}}),
+                   [=](std::int64_t step) {
+                     double p = static_cast<double>(step) / decay_steps;
+                     if (staircase) p = std::floor(p);
+                     return initial / (1 + rate * p);
+                   });
 }
 
 Schedule CosineDecay(double initial, double decay_steps, double alpha, double warmup_target, double warmup_steps) {
   if (!(decay_steps > 0)) detail::raise<ValueError>("CosineDecay: decay_steps must be positive, got {}", decay_steps);
-  return [=](std::int64_t step_i) {
+  const Config config = Config::object({{"initial_learning_rate", initial},
+                                        {"decay_steps", decay_steps},
+                                        {"alpha", alpha},
+                                        {"name", "CosineDecay"},
+                                        {"warmup_target", warmup_target >= 0 ? Config(warmup_target) : Config()},
+                                        {"warmup_steps", warmup_steps}});
+  return described("CosineDecay", config, [=](std::int64_t step_i) {
     const double step = static_cast<double>(step_i);
     const bool warm = warmup_steps > 0 && warmup_target >= 0;
     if (warm && step < warmup_steps) return initial + (warmup_target - initial) * step / warmup_steps;
@@ -51,7 +93,58 @@ Schedule CosineDecay(double initial, double decay_steps, double alpha, double wa
     const double t = std::min(warm ? step - warmup_steps : step, decay_steps) / decay_steps;
     const double cosine = 0.5 * (1 + std::cos(M_PI * t));
     return top * ((1 - alpha) * cosine + alpha);
+  });
+}
+
+bool serializable(const Schedule& schedule) { return schedule && schedule.target<Described>() != nullptr; }
+
+Config serialize(const Schedule& schedule) {
+  const Described* d = schedule ? schedule.target<Described>() : nullptr;
+  if (!d)
+    throw ValueError("schedules::serialize: this schedule is a user's callable, which has no Keras config (use one of "
+                     "strata::schedules' functions to save it)");
+  return Config::object({{"module", "keras.optimizers.schedules"},
+                         {"class_name", d->class_name},
+                         {"config", d->config},
+                         {"registered_name", Config()}});
+}
+
+Schedule deserialize(const Config& c) {
+  if (!c.is_object() || !c.contains("class_name"))
+    detail::raise<ValueError>("schedules::deserialize: expected {{\"class_name\": ..., \"config\": {{...}}}}, got {}",
+                              c.dump());
+  const std::string cls = c.at("class_name").as_string();
+  static const Config empty = Config::object();
+  const Config* found = c.find("config");
+  const Config& k = found && found->is_object() ? *found : empty;
+  auto need = [&](const char* key) {
+    if (!k.contains(key) || k.at(key).is_null())
+      detail::raise<ValueError>("schedules::deserialize: {} needs '{}' (config {})", cls, key, k.dump());
+    return k.at(key).as_double();
   };
+  if (cls == "ExponentialDecay" || cls == "InverseTimeDecay" || cls == "CosineDecay") {
+    const double initial = need("initial_learning_rate");  // read in order: the first missing key is named
+    const double decay_steps = need("decay_steps");
+    if (cls == "CosineDecay")
+      return CosineDecay(initial, decay_steps, k.get_double("alpha", 0.0), k.get_double("warmup_target", -1.0),
+                         k.get_double("warmup_steps", 0.0));
+    const double rate = need("decay_rate");
+    return cls == "ExponentialDecay" ? ExponentialDecay(initial, decay_steps, rate, k.get_bool("staircase", false))
+                                     : InverseTimeDecay(initial, decay_steps, rate, k.get_bool("staircase", false));
+  }
+  if (cls == "PiecewiseConstantDecay") {
+    std::vector<std::int64_t> boundaries;
+    std::vector<double> values;
+    if (k.contains("boundaries"))
+      for (const auto& b : k.at("boundaries").items()) boundaries.push_back(static_cast<std::int64_t>(b.as_double()));
+    if (k.contains("values"))
+      for (const auto& v : k.at("values").items()) values.push_back(v.as_double());
+    return PiecewiseConstantDecay(std::move(boundaries), std::move(values));
+  }
+  detail::raise<ValueError>(
+      "schedules::deserialize: unknown schedule class '{}' (known: CosineDecay, ExponentialDecay, InverseTimeDecay, "
+      "PiecewiseConstantDecay)",
+      cls);
 }
 
 }  // namespace schedules
