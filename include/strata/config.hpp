@@ -95,6 +95,10 @@ class Config {
   std::vector<Entry> object_;
 };
 
+/// The class of a Keras registered name: "Custom>Adam" (tf.keras's registration of its own
+/// classes under a package) is "Adam"; a name without a package is itself.
+std::string keras_class_name(const std::string& registered_name);
+
 /// A shape as a Keras config list: unknown dimensions (-1) become null.
 Config shape_to_config(const Shape& shape);
 /// The reverse: null becomes -1.

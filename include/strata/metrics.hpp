@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "strata/config.hpp"
 #include "strata/tensor.hpp"
 
 namespace strata::metrics {
@@ -169,5 +170,8 @@ class AUC : public Metric {
 
 /// By Keras name: "accuracy", "sparse_categorical_accuracy", "mse", "auc", "precision", ...
 std::shared_ptr<Metric> get(const std::string& name);
+/// A metric from a Keras config ({"class_name": "AUC", "config": {"name": "auc", "num_thresholds":
+/// 200, "curve": "PR", ...}}) or a name (as get); ValueError naming an unknown class.
+std::shared_ptr<Metric> deserialize(const Config& config);
 
 }  // namespace strata::metrics

@@ -274,4 +274,9 @@ Shape shape_from_config(const Config& c) {
   return s;
 }
 
+std::string keras_class_name(const std::string& registered_name) {
+  const std::size_t at = registered_name.rfind('>');
+  return at == std::string::npos ? registered_name : registered_name.substr(at + 1);
+}
+
 }  // namespace strata

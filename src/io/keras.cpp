@@ -261,6 +261,7 @@ std::string keras_archive(const Model& model, const std::string& what) {
   to_keras3(config, "keras.layers");
   detail_io::check_keras3_activations(config, what);
   config["build_config"] = Config::object({{"input_shape", Config()}});
+  if (model.compiled()) config["compile_config"] = model.get_compile_config();
   const Config meta = Config::object(
       {{"keras_version", "3.0.0"}, {"date_saved", now_string()}, {"producer", std::string("strata ") + version()}});
   return detail::zip_write({{"metadata.json", meta.dump()},
@@ -271,9 +272,10 @@ std::string keras_archive(const Model& model, const std::string& what) {
 
 std::shared_ptr<Model> load_keras(std::string_view bytes, const std::string& what) {
   const Archive a = read_archive(bytes, what);
-  const std::shared_ptr<Model> model =
-      detail_io::model_from_config(detail_io::parse_json(a.config, what + ":config.json"), what, a.weights.size());
+  const Config config = detail_io::parse_json(a.config, what + ":config.json");
+  const std::shared_ptr<Model> model = detail_io::model_from_config(config, what, a.weights.size());
   load_weights_h5(*model, a.weights, what + ":model.weights.h5");
+  detail_io::compile_saved(*model, config.is_object() ? config.find("compile_config") : nullptr, what);
   return model;
 }
 

@@ -174,6 +174,10 @@ std::shared_ptr<Model> load_model(const Reader& r, const std::string& what, std:
   if (!(version && !version->empty() && (*version)[0].rfind("3", 0) == 0)) detail_io::activations_from_keras2(parsed);
   const std::shared_ptr<Model> model = detail_io::model_from_config(parsed, what, file_bytes);
   load_weights(*model, r, what);
+  if (const auto training = r.string_attribute("", "training_config"); training && training->size() == 1) {
+    const Config t = detail_io::parse_json((*training)[0], what + ":training_config");
+    detail_io::compile_saved(*model, &t, what);
+  }
   return model;
 }
 
@@ -213,6 +217,18 @@ std::string save(const Model& model, const std::string& what, bool with_model) {
     w.string_attribute("", "model_config", {c.dump()}, true);
     w.string_attribute("", "keras_version", {producer}, true);
     w.string_attribute("", "backend", {"strata"}, true);
+    if (model.compiled()) {
+      // Keras 2's training_config: the compile arguments, with the optimizer under optimizer_config
+      Config t = model.get_compile_config();
+      Config opt = Config::object({{"class_name", t.at("optimizer").at("class_name")},
+                                   {"config", t.at("optimizer").at("config")}});
+      Config training = Config::object({{"loss", t.at("loss")},
+                                        {"metrics", t.at("metrics")},
+                                        {"weighted_metrics", Config()},
+                                        {"loss_weights", t.at("loss_weights")},
+                                        {"optimizer_config", opt}});
+      w.string_attribute("", "training_config", {training.dump()}, true);
+    }
     w.group(root);
   }
   // The weights' names as Keras 2 writes them: "<layer>/<weight>:0".

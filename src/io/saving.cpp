@@ -64,6 +64,14 @@ std::vector<detail::ZipEntry> strata_entries(const Model& model, const Checkpoin
   if (model.compiled()) {
     const auto opt = model.optimizer();
     meta["optimizer"] = Config::object({{"class_name", opt->class_name()}, {"iterations", opt->iterations()}});
+    if (save_refusal(model).empty()) {
+      // the compile arguments, so load_model gives back a model that resumes training; a
+      // learning rate that is a user's callable has no config, and the file keeps the weights
+      try {
+        meta["compile_config"] = model.get_compile_config();
+      } catch (const ValueError&) {
+      }
+    }
     // slots are saved under the weights' saved names, so they load into a rebuilt model
     std::map<std::string, std::string> saved_name;
     for (const auto& [name, var] : named_weights(model)) saved_name[var.name()] = name;
@@ -132,6 +140,8 @@ int saved_epochs(const StrataArchive& a, const std::string& path) {
   return static_cast<int>(e + 1);
 }
 
+void restore_optimizer(Model& model, const StrataArchive& a, const std::string& path);
+
 std::shared_ptr<Model> strata_model(const StrataArchive& a, const std::string& path) {
   if (!a.has_config)
     detail::raise<IOError>("'{}': the weights of a model no config describes (a subclassed model), without config.json: "
@@ -142,6 +152,8 @@ std::shared_ptr<Model> strata_model(const StrataArchive& a, const std::string& p
   const std::shared_ptr<Model> model = model_from_config(a.config, path, elements);
   assign_named(*model, a.weights, path);
   model->epochs_completed = saved_epochs(a, path);
+  compile_saved(*model, a.meta.find("compile_config"), path);
+  restore_optimizer(*model, a, path);
   return model;
 }
 

@@ -394,17 +394,27 @@ std::shared_ptr<Model> tfjs_model(const std::string& json_text, const FileReader
   if (!doc.is_object() || !doc.contains("modelTopology"))
     detail::raise<IOError>("'{}': not a TensorFlow.js layers model (no modelTopology)", what);
   Config topology = doc.at("modelTopology");
+  // TF.js's own saves put the compile arguments in trainingConfig; the converter leaves Keras's
+  // training_config beside model_config
+  Config training = doc.contains("trainingConfig") ? doc.at("trainingConfig") : Config();
+  if (topology.is_object() && training.is_null() && topology.contains("training_config"))
+    training = topology.at("training_config");
   if (topology.is_object() && topology.contains("model_config")) topology = topology.at("model_config");
   to_pythonic_keys(topology);
   from_tfjs_defaults(topology);
   activations_from_keras2(topology);
-  if (!doc.contains("weightsManifest")) return model_from_config(topology, what);  // fresh weights
+  if (!doc.contains("weightsManifest")) {  // fresh weights
+    const std::shared_ptr<Model> model = model_from_config(topology, what);
+    compile_saved(*model, &training, what);
+    return model;
+  }
   // The weights first: what they hold bounds what the topology may create.
   auto weights = read_tfjs_weights(doc.at("weightsManifest"), read, what);
   std::uint64_t elements = 0;
   for (const auto& [name, t] : weights) elements += static_cast<std::uint64_t>(t.size());
   const std::shared_ptr<Model> model = model_from_config(topology, what, elements);
   assign_named(*model, to_model_names(*model, std::move(weights), what), what);
+  compile_saved(*model, &training, what);
   return model;
 }
 

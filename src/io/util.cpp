@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <iostream>
 #include <set>
 
 #include "detail/fileio.hpp"
@@ -115,6 +116,16 @@ std::string names_of(const std::vector<Variable>& vars) {
 }
 
 }  // namespace
+
+void compile_saved(Model& model, const Config* config, const std::string& what) {
+  if (!config || config->is_null()) return;
+  try {
+    model.compile_from_config(*config);
+  } catch (const Error& e) {
+    std::cerr << "strata: warning: '" << what << "': the saved training configuration was not applied, so the model "
+              << "is loaded uncompiled (compile it in code): " << e.what() << "\n";
+  }
+}
 
 void check_unbuilt(const Model& model, std::size_t file_weights, const std::string& what) {
   if (model.built() || file_weights == 0) return;

@@ -67,6 +67,12 @@ void check_assigned(const models::Model& model, const std::vector<Variable>& ass
 /// weight must get exactly one value of its shape, and every value must be used.
 void assign_named(const models::Model& model, const std::map<std::string, Tensor>& values, const std::string& what);
 
+/// Compiles a loaded model from the compile arguments its file saved (Keras 3's compile_config,
+/// Keras 2's and TF.js's training_config), as Keras's load_model(compile=True) does: absent or
+/// null, nothing; one strata cannot honour leaves the model uncompiled, with a warning on stderr
+/// naming the file and the reason (as Keras warns), since the architecture and weights are good.
+void compile_saved(models::Model& model, const Config* compile_config, const std::string& what);
+
 /// Keras 2 and TF.js mean clip(0.2 x + 0.5, 0, 1) by "hard_sigmoid", Keras 3 (and strata)
 /// relu6(x + 3) / 6. A config read from a Keras 2 or TF.js file calls theirs "hard_sigmoid_keras2".
 void activations_from_keras2(Config& config);

@@ -427,7 +427,7 @@ std::shared_ptr<Loss> deserialize(const Config& c) {
   if (!c.is_object() || !c.contains("class_name"))
     detail::raise<ValueError>("losses::deserialize: expected a name or {{\"class_name\": ..., \"config\": {{...}}}}, got {}",
                               c.dump());
-  const std::string cls = c.at("class_name").as_string();
+  const std::string cls = keras_class_name(c.at("class_name").as_string());
   const Config* found = c.find("config");
   // Keras 3 saves a loss function as {"class_name": "function", "config": "mean_squared_error"}.
   if (cls == "function" && found && found->is_string()) return get(found->as_string());

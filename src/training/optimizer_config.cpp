@@ -126,7 +126,7 @@ std::shared_ptr<Optimizer> deserialize(const Config& c) {
     detail::raise<ValueError>("optimizers::deserialize: expected a name or {{\"class_name\": ..., \"config\": {{...}}}}, "
                               "got {}",
                               c.dump());
-  const std::string cls = c.at("class_name").as_string();
+  const std::string cls = keras_class_name(c.at("class_name").as_string());
   static const Config empty = Config::object();
   const Config* found = c.find("config");
   std::string lower = cls;

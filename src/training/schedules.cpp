@@ -113,7 +113,7 @@ Schedule deserialize(const Config& c) {
   if (!c.is_object() || !c.contains("class_name"))
     detail::raise<ValueError>("schedules::deserialize: expected {{\"class_name\": ..., \"config\": {{...}}}}, got {}",
                               c.dump());
-  const std::string cls = c.at("class_name").as_string();
+  const std::string cls = keras_class_name(c.at("class_name").as_string());
   static const Config empty = Config::object();
   const Config* found = c.find("config");
   const Config& k = found && found->is_object() ? *found : empty;

@@ -85,6 +85,15 @@ class Model : public layers::Layer {
   /// Metrics by output (layer) name, as Keras 3 takes them: MetricsByOutput{{"class", {"accuracy"}}}.
   void compile(OptimizerArg optimizer, LossArg loss, MetricsByOutput metrics, std::vector<double> loss_weights = {});
   bool compiled() const { return compiled_ != nullptr; }
+  /// Compiles from the compile arguments a file saved, as Keras's load_model(compile=True):
+  /// Keras 3's compile_config ({"optimizer", "loss", "metrics", "loss_weights", ...}) or Keras
+  /// 2's and TF.js's training_config ({"optimizer_config", "loss", "metrics", ...}); losses and
+  /// loss weights as one value, a list or a dict by output name. ValueError (naming the model and
+  /// the key) for what strata cannot honour: an unknown loss, metric or optimizer option.
+  void compile_from_config(const Config& config);
+  /// Keras 3's compile_config of a compiled model, null when it is not compiled. Metrics are
+  /// written by name (a metric object's name must be one metrics::get knows to load back).
+  Config get_compile_config() const;
   /// A short loop over train_step: shuffle, batch, callbacks, progress, validation.
   callbacks::History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
   callbacks::History fit(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const FitOptions& options = {});

@@ -81,6 +81,7 @@ class LossArg {
   LossArg(std::initializer_list<LossArg> per_output) {
     for (const auto& l : per_output) losses_.insert(losses_.end(), l.losses_.begin(), l.losses_.end());
   }
+  explicit LossArg(std::vector<std::shared_ptr<losses::Loss>> per_output) : losses_(std::move(per_output)) {}
   const std::vector<std::shared_ptr<losses::Loss>>& get() const { return losses_; }
 
  private:
