@@ -23,6 +23,21 @@ class Table : public Registry {
     register_model_classes(*this);
     for (const auto& [name, f] : factories_) builtin_.push_back(name);
     std::sort(builtin_.begin(), builtin_.end());
+    // Keras's other names for the same classes (a layer made by one saves its class's name)
+    static const std::pair<const char*, const char*> aliases[] = {
+        {"Convolution1D", "Conv1D"},
+        {"Convolution2D", "Conv2D"},
+        {"Convolution2DTranspose", "Conv2DTranspose"},
+        {"SeparableConvolution2D", "SeparableConv2D"},
+        {"MaxPool1D", "MaxPooling1D"},
+        {"MaxPool2D", "MaxPooling2D"},
+        {"AvgPool1D", "AveragePooling1D"},
+        {"AvgPool2D", "AveragePooling2D"},
+        {"GlobalAvgPool1D", "GlobalAveragePooling1D"},
+        {"GlobalAvgPool2D", "GlobalAveragePooling2D"},
+        {"GlobalMaxPool1D", "GlobalMaxPooling1D"},
+        {"GlobalMaxPool2D", "GlobalMaxPooling2D"}};
+    for (const auto& [alias, cls] : aliases) factories_[alias] = factories_.at(cls);
   }
   void add(const std::string& class_name, LayerFactory factory) override {
     std::lock_guard<std::mutex> lock(mutex_);
