@@ -360,6 +360,19 @@ const Fields<LeakyReLU>& LeakyReLU::config_fields() {
 }
 Config LeakyReLU::get_config() const { return config_fields().write(*this, base_config()); }
 
+ThresholdedReLU::ThresholdedReLU(double theta_) : theta(theta_) { validate(); }
+void ThresholdedReLU::validate() const {
+  if (!(theta >= 0)) detail::raise<ValueError>("ThresholdedReLU: theta must be >= 0, got {}", theta);
+}
+Tensor ThresholdedReLU::call(const Tensor& x, bool) { return threshold(x, theta, 0.0); }
+const Fields<ThresholdedReLU>& ThresholdedReLU::config_fields() {
+  static const auto f = Fields<ThresholdedReLU>("ThresholdedReLU")
+                            .field("theta", &ThresholdedReLU::theta)
+                            .validate(&ThresholdedReLU::validate);
+  return f;
+}
+Config ThresholdedReLU::get_config() const { return config_fields().write(*this, base_config()); }
+
 PReLU::PReLU(std::vector<std::int64_t> shared_axes_) : shared_axes(std::move(shared_axes_)) {}
 
 void PReLU::build(const Shape& s) {
@@ -441,6 +454,7 @@ void register_core_layers(Registry& r) {
   r.add("Embedding", Embedding::config_fields().factory());
   r.add("ReLU", ReLU::config_fields().factory());
   r.add("LeakyReLU", LeakyReLU::config_fields().factory());
+  r.add("ThresholdedReLU", ThresholdedReLU::config_fields().factory());
   r.add("PReLU", PReLU::config_fields().factory());
   r.add("ELU", ELU::config_fields().factory());
   r.add("Softmax", Softmax::config_fields().factory());

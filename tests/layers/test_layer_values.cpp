@@ -277,3 +277,15 @@ TEST_CASE("an empty batch runs through every layer, and leaves batch statistics 
   // a Reshape whose target does not fit is still refused on an empty batch
   CHECK_THROWS_AS(layers::Reshape(Shape{5})(Tensor::zeros({0, 6})), ShapeError);
 }
+
+TEST_CASE("ThresholdedReLU keeps x only where x > theta (Keras 2, TF.js)", "[layers]") {
+  ThresholdedReLU t(0.5);
+  const Tensor y = t(f64({-1, 0.5, 0.625, 2, 0}, {5}));
+  CHECK(y.to_vector<double>() == std::vector<double>{0, 0, 0.625, 2, 0});  // theta itself gives 0: strictly greater
+  CHECK(ThresholdedReLU().theta == 1.0);
+  CHECK_THROWS_WITH(ThresholdedReLU(-0.1), Catch::Contains("ThresholdedReLU: theta must be >= 0, got -0.1"));
+  auto back = models::model_from_json(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+      {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 3], "name": "in"}},
+      {"class_name": "ThresholdedReLU", "config": {"name": "t", "theta": 0.25}}]}})");
+  CHECK(back->predict(f64({0.125, 0.375, -4}, {1, 3})).to_vector<double>() == std::vector<double>{0, 0.375, 0});
+}

@@ -45,6 +45,7 @@ static std::vector<LayerCase> core_cases() {
       {"ReLU", make<ReLU>(), {{3, 4}}, {{3, 4}}},
       {"ReLU capped with slope", make<ReLU>(std::optional<double>(0.8), 0.1, 0.05), {{3, 4}}, {{3, 4}}},
       {"LeakyReLU", make<LeakyReLU>(0.3), {{3, 4}}, {{3, 4}}},
+      {"ThresholdedReLU", make<ThresholdedReLU>(0.35), {{3, 4}}, {{3, 4}}},
       {"PReLU", make<PReLU>(), {{2, 5, 3}}, {{2, 5, 3}}, 1, 0, 15},
       {"PReLU shared", make<PReLU>(std::vector<std::int64_t>{1}), {{2, 5, 3}}, {{2, 5, 3}}, 1, 0, 3},
       {"ELU", make<ELU>(0.7), {{3, 4}}, {{3, 4}}},

@@ -202,6 +202,22 @@ class LeakyReLU : public Layer {
   void validate() const;
 };
 
+/// x where x > theta, else 0 (Keras 2's and TF.js's ThresholdedReLU; theta >= 0, 1 by default).
+class ThresholdedReLU : public Layer {
+ public:
+  STRATA_LAYER(ThresholdedReLU)
+  explicit ThresholdedReLU(double theta = 1.0);
+  double theta;
+  Shape compute_output_shape(const Shape& s) override { return s; }
+  STRATA_LAYER_CONFIG(ThresholdedReLU)
+
+ protected:
+  Tensor call(const Tensor& x, bool training) override;
+
+ private:
+  void validate() const;
+};
+
 /// Leaky ReLU with a learned slope per element (shared along `shared_axes`, 1-based).
 class PReLU : public Layer {
  public:
