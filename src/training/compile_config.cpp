@@ -70,7 +70,11 @@ std::shared_ptr<Metric> deserialize(const Config& c) {
         detail::raise<ValueError>("metrics::deserialize: AUC with {} {}: not supported yet", key, v->dump());
     if (k.get_bool("multi_label", false) || k.get_bool("from_logits", false))
       throw ValueError("metrics::deserialize: AUC with multi_label or from_logits: not supported yet");
-    return std::make_shared<AUC>(name("auc"), static_cast<int>(k.get_int("num_thresholds", 200)),
+    // bounded, since a file says it: each threshold keeps four counts
+    const std::int64_t n = k.get_int("num_thresholds", 200);
+    if (n < 2 || n > 1000000)
+      detail::raise<ValueError>("metrics::deserialize: AUC num_thresholds must be in [2, 1000000], got {}", n);
+    return std::make_shared<AUC>(name("auc"), static_cast<int>(n),
                                  k.get_string("curve", "ROC"), k.get_string("summation_method", "interpolation"));
   }
   detail::raise<ValueError>("metrics::deserialize: unknown metric class '{}' (config {})", cls, k.dump());

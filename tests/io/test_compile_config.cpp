@@ -137,6 +137,11 @@ TEST_CASE("compile_from_config reads Keras 2's training_config, losses per outpu
   CHECK_THROWS_WITH(two.compile_from_config(Config::parse(R"({"optimizer": "adam"})")), Catch::Contains("has no loss"));
   CHECK_THROWS_WITH(two.compile_from_config(Config::parse(R"({"loss": "mse", "metrics": [{"class_name": "F1Score"}]})")),
                     Catch::Contains("unknown metric class 'F1Score'"));
+  CHECK_THROWS_WITH(two.compile_from_config(Config::parse(
+                        R"({"loss": "mse", "metrics": [{"class_name": "AUC", "config": {"num_thresholds": 4000000000}}]})")),
+                    Catch::Contains("AUC num_thresholds must be in [2, 1000000], got 4000000000"));
+  CHECK_THROWS_WITH(two.compile_from_config(Config::parse(R"({"loss": "mse", "loss_weights": "heavy"})")),
+                    Catch::Contains("string"));
 }
 
 TEST_CASE("a compiled model saved as .keras, .h5, .strata or TF.js loads compiled and trains on", "[io][compile]") {
