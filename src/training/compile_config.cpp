@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "detail/errors.hpp"
+#include "training/serialized.hpp"
 #include "layers/node.hpp"
 #include "training/compiled_state.hpp"
 
@@ -15,15 +16,10 @@ namespace metrics {
 
 std::shared_ptr<Metric> deserialize(const Config& c) {
   if (c.is_string()) return get(c.as_string());
-  if (!c.is_object() || !c.contains("class_name"))
-    detail::raise<ValueError>("metrics::deserialize: expected a name or {{\"class_name\": ..., \"config\": {{...}}}}, got {}",
-                              c.dump());
-  const std::string cls = keras_class_name(c.at("class_name").as_string());
-  static const Config empty = Config::object();
-  const Config* found = c.find("config");
-  // Keras 3 saves a metric function as {"class_name": "function", "config": "mean_squared_error"}.
-  if (cls == "function" && found && found->is_string()) return get(found->as_string());
-  const Config& k = found && found->is_object() ? *found : empty;
+  const detail::Serialized s = detail::read_serialized(c, "metrics::deserialize");
+  if (!s.function_name.empty()) return get(s.function_name);
+  const std::string& cls = s.class_name;
+  const Config& k = s.config;
   auto name = [&](const char* fallback) { return k.get_string("name", fallback); };
   // Keras's thresholds argument: one value (or null: 0.5); a list is not supported yet.
   auto threshold = [&]() {

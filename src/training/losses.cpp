@@ -1,6 +1,7 @@
 #include "strata/losses.hpp"
 
 #include "detail/errors.hpp"
+#include "training/serialized.hpp"
 #include "strata/ops.hpp"
 
 namespace strata::losses {
@@ -424,15 +425,10 @@ std::shared_ptr<Loss> get(const std::string& n) {
 
 std::shared_ptr<Loss> deserialize(const Config& c) {
   if (c.is_string()) return get(c.as_string());
-  if (!c.is_object() || !c.contains("class_name"))
-    detail::raise<ValueError>("losses::deserialize: expected a name or {{\"class_name\": ..., \"config\": {{...}}}}, got {}",
-                              c.dump());
-  const std::string cls = keras_class_name(c.at("class_name").as_string());
-  const Config* found = c.find("config");
-  // Keras 3 saves a loss function as {"class_name": "function", "config": "mean_squared_error"}.
-  if (cls == "function" && found && found->is_string()) return get(found->as_string());
-  static const Config empty = Config::object();
-  const Config& k = found && found->is_object() ? *found : empty;
+  const detail::Serialized s = detail::read_serialized(c, "losses::deserialize");
+  if (!s.function_name.empty()) return get(s.function_name);
+  const std::string& cls = s.class_name;
+  const Config& k = s.config;
   const Reduction r = reduction_from_name(k.get_string("reduction", "sum_over_batch_size"));
   const bool logits = k.get_bool("from_logits", false);
   const double smoothing = k.get_double("label_smoothing", 0.0);

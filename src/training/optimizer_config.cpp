@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "detail/errors.hpp"
+#include "training/serialized.hpp"
 #include "strata/optimizers.hpp"
 
 namespace strata::optimizers {
@@ -122,16 +123,11 @@ Config serialize(const Optimizer& optimizer) {
 
 std::shared_ptr<Optimizer> deserialize(const Config& c) {
   if (c.is_string()) return get(c.as_string());
-  if (!c.is_object() || !c.contains("class_name"))
-    detail::raise<ValueError>("optimizers::deserialize: expected a name or {{\"class_name\": ..., \"config\": {{...}}}}, "
-                              "got {}",
-                              c.dump());
-  const std::string cls = keras_class_name(c.at("class_name").as_string());
-  static const Config empty = Config::object();
-  const Config* found = c.find("config");
+  const detail::Serialized s = detail::read_serialized(c, "optimizers::deserialize");
+  const std::string& cls = s.class_name;
   std::string lower = cls;
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  const Config k = tfjs_to_keras(lower, found && found->is_object() ? *found : empty);
+  const Config k = tfjs_to_keras(lower, s.config);
   if (lower == "momentum") lower = "sgd";  // TF.js's MomentumOptimizer
 
   if (k.get_bool("use_ema", false))

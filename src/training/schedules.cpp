@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "detail/errors.hpp"
+#include "training/serialized.hpp"
 
 namespace strata {
 
@@ -110,13 +111,9 @@ Config serialize(const Schedule& schedule) {
 }
 
 Schedule deserialize(const Config& c) {
-  if (!c.is_object() || !c.contains("class_name"))
-    detail::raise<ValueError>("schedules::deserialize: expected {{\"class_name\": ..., \"config\": {{...}}}}, got {}",
-                              c.dump());
-  const std::string cls = keras_class_name(c.at("class_name").as_string());
-  static const Config empty = Config::object();
-  const Config* found = c.find("config");
-  const Config& k = found && found->is_object() ? *found : empty;
+  const detail::Serialized s = detail::read_serialized(c, "schedules::deserialize");
+  const std::string& cls = s.class_name;
+  const Config& k = s.config;
   auto need = [&](const char* key) {
     if (!k.contains(key) || k.at(key).is_null())
       detail::raise<ValueError>("schedules::deserialize: {} needs '{}' (config {})", cls, key, k.dump());
