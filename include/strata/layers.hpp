@@ -6,6 +6,7 @@
 #include "strata/layers/fields.hpp"
 #include "strata/layers/layer.hpp"
 #include "strata/layers/merge.hpp"
+#include "strata/layers/noise.hpp"
 #include "strata/layers/normalization.hpp"
 #include "strata/layers/pooling.hpp"
 #include "strata/layers/recurrent.hpp"

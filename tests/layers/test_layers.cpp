@@ -173,6 +173,30 @@ static std::vector<LayerCase> recurrent_cases() {
   };
 }
 
+// Identity at inference (gradchecked there); in training mode each call draws new noise, so
+// those rows check shapes and empty batches (tests/layers/test_noise_layers.cpp checks values).
+static std::vector<LayerCase> noise_cases() {
+  const std::optional<std::uint64_t> seed = 3;
+  return {
+      {"GaussianNoise", make<GaussianNoise>(0.3, seed), {{3, 4}}, {{3, 4}}},
+      {"GaussianNoise (training)", make<GaussianNoise>(0.3, seed), {{3, 4}}, {{3, 4}}, 0, 0, 0, {}, 10, false, true},
+      {"GaussianDropout", make<GaussianDropout>(0.2), {{2, 3, 4}}, {{2, 3, 4}}},
+      {"GaussianDropout (training)", make<GaussianDropout>(0.2, seed), {{2, 3, 4}}, {{2, 3, 4}}, 0, 0, 0, {}, 10,
+       false, true},
+      {"AlphaDropout", make<AlphaDropout>(0.1), {{3, 4}}, {{3, 4}}},
+      {"AlphaDropout (training, noise_shape)", make<AlphaDropout>(0.1, std::vector<std::int64_t>{-1, 1}, seed),
+       {{3, 4}}, {{3, 4}}, 0, 0, 0, {}, 10, false, true},
+      {"SpatialDropout1D", make<SpatialDropout1D>(0.5), {{2, 5, 3}}, {{2, 5, 3}}},
+      {"SpatialDropout1D (training)", make<SpatialDropout1D>(0.5, seed), {{2, 5, 3}}, {{2, 5, 3}}, 0, 0, 0, {}, 10,
+       false, true},
+      {"SpatialDropout2D", make<SpatialDropout2D>(0.5), {{2, 3, 3, 2}}, {{2, 3, 3, 2}}},
+      {"SpatialDropout2D channels_first (training)", make<SpatialDropout2D>(0.5, std::string("channels_first"), seed),
+       {{2, 2, 3, 3}}, {{2, 2, 3, 3}}, 0, 0, 0, {}, 10, false, true},
+      {"SpatialDropout3D", make<SpatialDropout3D>(0.5), {{1, 2, 2, 2, 3}}, {{1, 2, 2, 2, 3}}},
+      {"ActivityRegularization", make<ActivityRegularization>(0.01, 0.02), {{3, 4}}, {{3, 4}}, 0, 0, 0},
+  };
+}
+
 static std::vector<LayerCase> attention_cases() {
   auto mha = [](bool causal, bool scores) {
     return [=] {
@@ -209,13 +233,17 @@ TEST_CASE("merge layers", "[layers]") {
 TEST_CASE("recurrent layers and wrappers", "[layers]") {
   for (const auto& c : recurrent_cases()) run_layer_test(c);
 }
+TEST_CASE("noise and regularization layers", "[layers]") {
+  for (const auto& c : noise_cases()) run_layer_test(c);
+}
 TEST_CASE("multi-head attention", "[layers]") {
   for (const auto& c : attention_cases()) run_layer_test(c);
 }
 
 TEST_CASE("every built-in registered layer class has a run_layer_test row", "[layers][registry]") {
   std::set<std::string> covered;
-  for (auto table : {core_cases, conv_pooling_cases, normalization_cases, merge_cases, recurrent_cases, attention_cases})
+  for (auto table : {core_cases, conv_pooling_cases, normalization_cases, merge_cases, recurrent_cases, attention_cases,
+                     noise_cases})
     for (const auto& c : table()) covered.insert(c.make()->class_name());
   // the model classes and InputLayer are covered by the model tests (tests/models/)
   const std::set<std::string> models = {"Functional", "Model", "Sequential", "InputLayer"};
