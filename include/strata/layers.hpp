@@ -10,3 +10,4 @@
 #include "strata/layers/normalization.hpp"
 #include "strata/layers/pooling.hpp"
 #include "strata/layers/recurrent.hpp"
+#include "strata/layers/reshaping.hpp"

@@ -260,6 +260,7 @@ std::string keras_archive(const Model& model, const std::string& what) {
   Config config = Config::object({{"class_name", model.class_name()}, {"config", model.get_config()}});
   to_keras3(config, "keras.layers");
   detail_io::check_keras3_activations(config, what);
+  detail_io::check_keras_upsampling(config, what);
   config["build_config"] = Config::object({{"input_shape", Config()}});
   if (model.compiled()) config["compile_config"] = model.get_compile_config();
   const Config meta = Config::object(

@@ -214,6 +214,7 @@ std::string save(const Model& model, const std::string& what, bool with_model) {
   if (with_model) {
     Config c = Config::object({{"class_name", model.class_name()}, {"config", model.get_config()}});
     detail_io::activations_to_keras2(c, what);
+    detail_io::check_keras_upsampling(c, what);
     w.string_attribute("", "model_config", {c.dump()}, true);
     w.string_attribute("", "keras_version", {producer}, true);
     w.string_attribute("", "backend", {"strata"}, true);

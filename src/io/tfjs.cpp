@@ -261,6 +261,7 @@ void save_tfjs(const Model& model, const std::string& path) {
   Config topology = Config::parse(model.to_json());
   to_tfjs_classes(topology, "save_model '" + json_path + "'");
   activations_to_keras2(topology, "save_model '" + json_path + "'");
+  upsampling_to_tfjs(topology, "save_model '" + json_path + "'");
   std::string data;
   Config specs = Config::list();
   for (const auto& [name, var] : named_weights(model)) {
@@ -403,6 +404,7 @@ std::shared_ptr<Model> tfjs_model(const std::string& json_text, const FileReader
   to_pythonic_keys(topology);
   from_tfjs_defaults(topology);
   activations_from_keras2(topology);
+  upsampling_from_tfjs(topology);
   if (!doc.contains("weightsManifest")) {  // fresh weights
     const std::shared_ptr<Model> model = model_from_config(topology, what);
     compile_saved(*model, &training, what);

@@ -237,6 +237,52 @@ void check_keras3_activations(Config& config, const std::string& where) {
   });
 }
 
+namespace {
+/// Calls f(class_name, config) on every serialized layer ({"class_name", "config"}), however nested.
+template <class C, class F>
+void for_each_layer(C& c, const F& f) {
+  if (c.is_list()) {
+    for (std::size_t i = 0; i < c.size(); ++i) for_each_layer(c[i], f);
+    return;
+  }
+  if (!c.is_object()) return;
+  if (c.contains("class_name") && c.at("class_name").is_string() && c.contains("config") && c.at("config").is_object())
+    f(c.at("class_name").as_string(), c["config"]);
+  for (const auto& [key, value] : c.entries()) for_each_layer(c[key], f);
+}
+bool bilinear(const Config& c) { return c.get_string("interpolation", "nearest") == "bilinear"; }
+std::string layer_name(const Config& c) { return c.get_string("name", "?"); }
+}  // namespace
+
+void upsampling_from_tfjs(Config& config) {
+  for_each_layer(config, [](const std::string& cls, Config& c) {
+    if (cls == "UpSampling2D" && bilinear(c)) c["half_pixel_centers"] = false;
+  });
+}
+
+void upsampling_to_tfjs(Config& config, const std::string& where) {
+  for_each_layer(config, [&](const std::string& cls, Config& c) {
+    if (cls != "UpSampling2D") return;
+    const bool tfjs = c.contains("half_pixel_centers") && c.at("half_pixel_centers").is_bool() &&
+                      !c.at("half_pixel_centers").as_bool();
+    if (bilinear(c) && !tfjs)
+      detail::raise<ValueError>("{}: layer '{}' upsamples bilinearly with half-pixel centres (Keras's), which "
+                                "TF.js's UpSampling2D cannot compute (its bilinear resize has none)",
+                                where, layer_name(c));
+    c.erase("half_pixel_centers");
+  });
+}
+
+void check_keras_upsampling(const Config& config, const std::string& where) {
+  Config copy = config;
+  for_each_layer(copy, [&](const std::string& cls, Config& c) {
+    if (cls == "UpSampling2D" && c.contains("half_pixel_centers"))
+      detail::raise<ValueError>("{}: layer '{}' upsamples bilinearly as TF.js does (no half-pixel centres), which "
+                                "Keras's UpSampling2D cannot compute",
+                                where, layer_name(c));
+  });
+}
+
 }  // namespace detail_io
 
 std::vector<std::pair<std::string, Variable>> named_weights(const Model& model) {

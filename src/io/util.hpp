@@ -82,4 +82,11 @@ void activations_to_keras2(Config& config, const std::string& where);
 /// For a config written to .keras: Keras 3 has no name for Keras 2's hard_sigmoid (ValueError).
 void check_keras3_activations(Config& config, const std::string& where);
 
+/// TF.js's bilinear UpSampling2D has no half-pixel centres (Keras's has): a config read from a
+/// TF.js file says so with strata's key half_pixel_centers: false, which the TF.js saver takes
+/// out again (a half-pixel bilinear layer is a ValueError there) and the Keras savers refuse.
+void upsampling_from_tfjs(Config& config);
+void upsampling_to_tfjs(Config& config, const std::string& where);
+void check_keras_upsampling(const Config& config, const std::string& where);
+
 }  // namespace strata::io::detail_io

@@ -109,72 +109,6 @@ STRATA_GLOBAL_POOLING_FIELDS(GlobalAveragePooling1D)
 STRATA_GLOBAL_POOLING_FIELDS(GlobalMaxPooling1D)
 #undef STRATA_GLOBAL_POOLING_FIELDS
 
-// ---- UpSampling2D, ZeroPadding2D ---------------------------------------------------------------------------------
-
-UpSampling2D::UpSampling2D(Size2 size_) : size(size_) {
-  validate();
-  set_input_spec({4, -1, {}});
-}
-
-void UpSampling2D::validate() const {
-  if (size.h <= 0 || size.w <= 0) detail::raise<ValueError>("UpSampling2D: size ({}, {}) must be positive", size.h, size.w);
-}
-
-Tensor UpSampling2D::call(const Tensor& x, bool) { return nn::upsample2d(x, size); }
-
-Shape UpSampling2D::compute_output_shape(const Shape& s) {
-  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
-  return {s[0], s[1] < 0 ? -1 : s[1] * size.h, s[2] < 0 ? -1 : s[2] * size.w, s[3]};
-}
-
-const Fields<UpSampling2D>& UpSampling2D::config_fields() {
-  static const auto f = Fields<UpSampling2D>("UpSampling2D")
-                            .field("size", &UpSampling2D::size)
-                            .unsupported("data_format", "channels_last")
-                            .unsupported("interpolation", "nearest")
-                            .validate(&UpSampling2D::validate);
-  return f;
-}
-Config UpSampling2D::get_config() const { return config_fields().write(*this, base_config()); }
-
-ZeroPadding2D::ZeroPadding2D(std::int64_t p) : ZeroPadding2D({p, p}, {p, p}) {}
-
-ZeroPadding2D::ZeroPadding2D(std::pair<std::int64_t, std::int64_t> h, std::pair<std::int64_t, std::int64_t> w)
-    : height(h), width(w) {
-  validate();
-  set_input_spec({4, -1, {}});
-}
-
-void ZeroPadding2D::validate() const {
-  if (height.first < 0 || height.second < 0 || width.first < 0 || width.second < 0)
-    throw ValueError("ZeroPadding2D: padding must be non-negative");
-}
-
-Tensor ZeroPadding2D::call(const Tensor& x, bool) { return nn::zero_pad2d(x, height, width); }
-
-Shape ZeroPadding2D::compute_output_shape(const Shape& s) {
-  if (s.rank() != 4) fail("expected a 4-D input [batch, height, width, channels]", s);
-  return {s[0], s[1] < 0 ? -1 : s[1] + height.first + height.second, s[2] < 0 ? -1 : s[2] + width.first + width.second,
-          s[3]};
-}
-
-const Fields<ZeroPadding2D>& ZeroPadding2D::config_fields() {
-  using Pair = ConfigCodec<std::pair<std::int64_t, std::int64_t>>;
-  static const auto f =
-      Fields<ZeroPadding2D>("ZeroPadding2D")
-          .custom(  // ((top, bottom), (left, right)); (h, w) pads symmetrically; n pads all four sides
-              "padding", [](const ZeroPadding2D& l) { return Config::list({Pair::write(l.height), Pair::write(l.width)}); },
-              [](ZeroPadding2D& l, const Config& v) {
-                if (v.is_null()) return;
-                l.height = Pair::decode(v.is_list() ? v[0] : v);
-                l.width = Pair::decode(v.is_list() ? v[v.size() == 1 ? 0 : 1] : v);
-              })
-          .unsupported("data_format", "channels_last")
-          .validate(&ZeroPadding2D::validate);
-  return f;
-}
-Config ZeroPadding2D::get_config() const { return config_fields().write(*this, base_config()); }
-
 // ---- registration -----------------------------------------------------------------------------------------------
 
 void register_pooling_layers(Registry& r) {
@@ -186,8 +120,6 @@ void register_pooling_layers(Registry& r) {
   r.add_channels_last("GlobalMaxPooling2D", GlobalMaxPooling2D::config_fields().factory());
   r.add_channels_last("GlobalAveragePooling1D", GlobalAveragePooling1D::config_fields().factory());
   r.add_channels_last("GlobalMaxPooling1D", GlobalMaxPooling1D::config_fields().factory());
-  r.add_channels_last("UpSampling2D", UpSampling2D::config_fields().factory());
-  r.add_channels_last("ZeroPadding2D", ZeroPadding2D::config_fields().factory());
 }
 
 }  // namespace strata::layers

@@ -21,6 +21,7 @@ class Table : public Registry {
     register_recurrent_layers(*this);
     register_attention_layers(*this);
     register_noise_layers(*this);
+    register_reshaping_layers(*this);
     register_model_classes(*this);
     for (const auto& [name, f] : factories_) builtin_.push_back(name);
     std::sort(builtin_.begin(), builtin_.end());

@@ -99,7 +99,7 @@ std::vector<Tensor> inputs_for(const Model& m) {
 }  // namespace
 
 TEST_CASE("models saved by TensorFlow.js load and compute TF.js's outputs", "[io][tfjs]") {
-  for (const char* name : {"mlp", "cnn", "seq", "two_heads", "noise"}) {
+  for (const char* name : {"mlp", "cnn", "seq", "two_heads", "noise", "reshaping"}) {
     INFO(name);
     const std::string dir = fixture(std::string("tfjs/from_tfjs/") + name);
     std::shared_ptr<Model> m = io::load_model(dir + "/model.json");
@@ -120,6 +120,28 @@ TEST_CASE("models saved by TensorFlow.js load and compute TF.js's outputs", "[io
   CHECK(saved.dump().find("\"recurrent_activation\": \"hard_sigmoid\"") != std::string::npos);
   const IoCase io = io_of(fixture("tfjs/from_tfjs/seq"));
   check_outputs(io::load_model(dir)->apply(io.inputs), io.outputs);
+}
+
+TEST_CASE("TF.js's bilinear UpSampling2D keeps its meaning through TF.js files; Keras's files refuse it", "[io][tfjs]") {
+  const std::string src = fixture("tfjs/from_tfjs/reshaping");
+  std::shared_ptr<Model> m = io::load_model(src + "/model.json");
+  auto up = std::dynamic_pointer_cast<layers::UpSampling2D>(m->get_layer("up_sampling2d_UpSampling2D2"));
+  REQUIRE(up);
+  CHECK(up->interpolation == "bilinear");
+  CHECK_FALSE(up->half_pixel_centers);
+  const std::string dir = temp_path("tfjs_reshaping_again");
+  io::save_model(*m, dir, io::Format::tfjs);
+  CHECK(slurp(dir + "/model.json").find("half_pixel_centers") == std::string::npos);
+  const IoCase io = io_of(src);
+  check_outputs(io::load_model(dir)->apply(io.inputs), io.outputs);
+  for (const char* ext : {".keras", ".h5"})
+    CHECK_THROWS_WITH(io::save_model(*m, temp_path(std::string("tfjs_bilinear") + ext)),
+                      Catch::Contains("up_sampling2d_UpSampling2D2") && Catch::Contains("no half-pixel centres"));
+  // Keras's bilinear (half-pixel centres) has no TF.js equivalent
+  KerasTensor x = Input({3, 3, 1});
+  Model keras_bilinear(x, layers::UpSampling2D(2, "bilinear")(x));
+  CHECK_THROWS_WITH(io::save_model(keras_bilinear, temp_path("keras_bilinear"), io::Format::tfjs),
+                    Catch::Contains("half-pixel centres (Keras's)"));
 }
 
 TEST_CASE("models saved by strata load in TensorFlow.js with the same outputs", "[io][tfjs]") {

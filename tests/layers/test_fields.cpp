@@ -128,8 +128,7 @@ TEST_CASE("Keras 2 and Keras 3 names and layouts of the same option", "[layers][
   CHECK(d->get_config().at("noise_shape") == Config::list({Config(), 1, Config()}));
   // ZeroPadding2D: n, (h, w) or ((top, bottom), (left, right))
   auto z = std::dynamic_pointer_cast<ZeroPadding2D>(load("ZeroPadding2D", R"({"padding": [1, 2]})"));
-  CHECK(z->height == std::pair<std::int64_t, std::int64_t>{1, 1});
-  CHECK(z->width == std::pair<std::int64_t, std::int64_t>{2, 2});
+  CHECK(z->padding == SpatialPairs{{1, 1}, {2, 2}});
   // pooling strides: null means the pool size, and Keras writes them out
   auto p = load("MaxPooling2D", R"({"pool_size": 3, "strides": null})");
   CHECK(p->get_config().at("strides") == Config::list({3, 3}));

@@ -197,6 +197,27 @@ static std::vector<LayerCase> noise_cases() {
   };
 }
 
+static std::vector<LayerCase> reshaping_cases() {
+  using P = std::pair<std::int64_t, std::int64_t>;
+  const std::string cf = "channels_first";
+  return {
+      {"Cropping1D", make<Cropping1D>(P{1, 2}), {{2, 6, 3}}, {{2, 3, 3}}},
+      {"Cropping2D", make<Cropping2D>(P{1, 0}, P{0, 2}), {{2, 4, 5, 3}}, {{2, 3, 3, 3}}},
+      {"Cropping2D channels_first", make<Cropping2D>(P{1, 0}, P{0, 2}, cf), {{2, 3, 4, 5}}, {{2, 3, 3, 3}}},
+      {"Cropping3D", make<Cropping3D>(1), {{1, 3, 4, 5, 2}}, {{1, 1, 2, 3, 2}}},
+      {"ZeroPadding1D", make<ZeroPadding1D>(P{2, 1}), {{2, 3, 2}}, {{2, 6, 2}}},
+      {"ZeroPadding2D channels_first", make<ZeroPadding2D>(P{1, 0}, P{0, 2}, cf), {{1, 2, 3, 3}}, {{1, 2, 4, 5}}},
+      {"ZeroPadding3D", make<ZeroPadding3D>(P{1, 0}, P{0, 1}, P{1, 1}), {{1, 2, 2, 2, 1}}, {{1, 3, 3, 4, 1}}},
+      {"UpSampling1D", make<UpSampling1D>(3), {{2, 3, 2}}, {{2, 9, 2}}},
+      {"UpSampling2D bilinear", make<UpSampling2D>(Size2{2, 3}, std::string("bilinear")), {{1, 3, 2, 2}},
+       {{1, 6, 6, 2}}},
+      {"UpSampling2D nearest channels_first", make<UpSampling2D>(Size2{2, 1}, std::string("nearest"), cf),
+       {{1, 2, 3, 2}}, {{1, 2, 6, 2}}},
+      {"UpSampling3D", make<UpSampling3D>(std::vector<std::int64_t>{1, 2, 2}), {{1, 2, 2, 3, 1}}, {{1, 2, 4, 6, 1}}},
+      {"Identity", make<Identity>(), {{2, 3}}, {{2, 3}}},
+  };
+}
+
 static std::vector<LayerCase> attention_cases() {
   auto mha = [](bool causal, bool scores) {
     return [=] {
@@ -233,6 +254,9 @@ TEST_CASE("merge layers", "[layers]") {
 TEST_CASE("recurrent layers and wrappers", "[layers]") {
   for (const auto& c : recurrent_cases()) run_layer_test(c);
 }
+TEST_CASE("reshaping layers", "[layers]") {
+  for (const auto& c : reshaping_cases()) run_layer_test(c);
+}
 TEST_CASE("noise and regularization layers", "[layers]") {
   for (const auto& c : noise_cases()) run_layer_test(c);
 }
@@ -243,7 +267,7 @@ TEST_CASE("multi-head attention", "[layers]") {
 TEST_CASE("every built-in registered layer class has a run_layer_test row", "[layers][registry]") {
   std::set<std::string> covered;
   for (auto table : {core_cases, conv_pooling_cases, normalization_cases, merge_cases, recurrent_cases, attention_cases,
-                     noise_cases})
+                     noise_cases, reshaping_cases})
     for (const auto& c : table()) covered.insert(c.make()->class_name());
   // the model classes and InputLayer are covered by the model tests (tests/models/)
   const std::set<std::string> models = {"Functional", "Model", "Sequential", "InputLayer"};

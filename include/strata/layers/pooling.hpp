@@ -1,5 +1,5 @@
 #pragma once
-/// Pooling and resizing layers (channels_last).
+/// Pooling layers (channels_last).
 ///
 ///   layers::MaxPooling2D(2)                     // pool 2x2, strides 2x2, "valid"
 ///   layers::AveragePooling2D({3, 3}, 1, "same")
@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "strata/layers/layer.hpp"
+#include "strata/layers/reshaping.hpp"  // UpSampling2D and ZeroPadding2D, formerly declared here
 #include "strata/ops/nn.hpp"
 
 namespace strata::layers {
@@ -104,39 +105,6 @@ class GlobalMaxPooling1D : public GlobalPooling {
   STRATA_LAYER(GlobalMaxPooling1D)
   STRATA_LAYER_CONFIG(GlobalMaxPooling1D)
   explicit GlobalMaxPooling1D(bool keepdims = false) : GlobalPooling(true, 1, keepdims) {}
-};
-
-/// Nearest-neighbour upsampling by (size.h, size.w).
-class UpSampling2D : public Layer {
- public:
-  STRATA_LAYER(UpSampling2D)
-  explicit UpSampling2D(Size2 size = 2);
-  Size2 size;
-  Shape compute_output_shape(const Shape& s) override;
-  STRATA_LAYER_CONFIG(UpSampling2D)
-
- protected:
-  Tensor call(const Tensor& x, bool training) override;
-
- private:
-  void validate() const;
-};
-
-/// Zeros around the image: ((top, bottom), (left, right)); one number pads all four sides.
-class ZeroPadding2D : public Layer {
- public:
-  STRATA_LAYER(ZeroPadding2D)
-  explicit ZeroPadding2D(std::int64_t padding = 1);
-  ZeroPadding2D(std::pair<std::int64_t, std::int64_t> height, std::pair<std::int64_t, std::int64_t> width);
-  std::pair<std::int64_t, std::int64_t> height, width;
-  Shape compute_output_shape(const Shape& s) override;
-  STRATA_LAYER_CONFIG(ZeroPadding2D)
-
- protected:
-  Tensor call(const Tensor& x, bool training) override;
-
- private:
-  void validate() const;
 };
 
 }  // namespace strata::layers
