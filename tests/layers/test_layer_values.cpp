@@ -289,3 +289,62 @@ TEST_CASE("ThresholdedReLU keeps x only where x > theta (Keras 2, TF.js)", "[lay
       {"class_name": "ThresholdedReLU", "config": {"name": "t", "theta": 0.25}}]}})");
   CHECK(back->predict(f64({0.125, 0.375, -4}, {1, 3})).to_vector<double>() == std::vector<double>{0, 0.375, 0});
 }
+
+TEST_CASE("GroupNormalization against NumPy; groups 1 is LayerNormalization, -1 instance normalization",
+          "[layers][normalization]") {
+  // x [2, 2, 4], groups 2: statistics per example over the 2 steps and the group's 2 channels
+  const Tensor x = f64({1, 2, 3, 4, 5, 6, 7, 9, 0, -1, 2, -3, 4, 0.5, 1, 1}, {2, 2, 4});
+  GroupNormalization gn(2);
+  gn.set_dtype(DType::float64);
+  gn(x);
+  gn.set_weights({f64({1, 2, 3, 4}, {4}), f64({0.5, 0, -0.5, 1}, {4})});
+  // NumPy: xg = x.reshape(2, 2, 2, 2); (xg - xg.mean((1, 3))) / sqrt(xg.var((1, 3)) + 1e-3), reshaped, * g + b
+  CHECK(near(gn(x), {-0.712535482, -1.45504258, -3.95903588, -1.93493954, 1.22752129, 2.42507096, 1.07228904,
+                     6.450602, 0.0354591632, -1.9908893, 2.2335965, -5.76890562, 2.15907442, -0.39817786, 0.671541357,
+                     2.56205514},
+             1e-7));
+  const Tensor r = rnd({3, 4, 6}, 8);
+  GroupNormalization one(1);
+  LayerNormalization ln(std::vector<std::int64_t>{1, 2});
+  one.set_dtype(DType::float64);
+  ln.set_dtype(DType::float64);
+  CHECK(allclose(one(r), ln(r), 1e-12, 1e-12));
+  // one group per channel of [N, H, W, C]: each (example, channel) over H and W
+  const Tensor img = rnd({2, 3, 3, 4}, 9);
+  GroupNormalization inst(-1);
+  inst.set_dtype(DType::float64);
+  const auto [m, v] = nn::moments(img, {1, 2}, true);
+  CHECK(allclose(inst(img), div(sub(img, m), sqrt(add(v, 1e-3))), 1e-12, 1e-12));
+  GroupNormalization three(3);
+  CHECK_THROWS_WITH(three(rnd({2, 4}, 1)), Catch::Contains("GroupNormalization") && Catch::Contains("must divide"));
+  CHECK_THROWS_WITH(GroupNormalization(0), Catch::Contains("groups must be positive or -1"));
+}
+
+TEST_CASE("UnitNormalization, RMSNormalization and LayerNormalization(rms_scaling)", "[layers][normalization]") {
+  UnitNormalization un;
+  un.set_dtype(DType::float64);
+  CHECK(near(un(f64({3, 4, 0, 0}, {2, 2})), {0.6, 0.8, 0, 0}, 1e-12));  // a zero row stays zero
+  {
+    GradientTape tape;
+    const Tensor z = f64({0, 0}, {1, 2});
+    tape.watch(z);
+    const Tensor g = tape.gradient(sum(un(z)), {z})[0];
+    CHECK(near(g, {1e6, 1e6}, 1e-3));  // rsqrt(max(0, 1e-12)): finite, not NaN
+  }
+  RMSNormalization rms;
+  rms.set_dtype(DType::float64);
+  // mean(x^2) = 12.5
+  CHECK(near(rms(f64({3, 4}, {1, 2})), {3 / std::sqrt(12.5 + 1e-6), 4 / std::sqrt(12.5 + 1e-6)}, 1e-12));
+  CHECK(rms.weights().size() == 1);
+  CHECK(rms.weights()[0].name().find("scale") != std::string::npos);
+  LayerNormalization ln;
+  ln.rms_scaling = true;
+  ln.set_dtype(DType::float64);
+  // Keras 3's rms_scaling: x * rsqrt(var(x) + eps) * gamma, without centring (var of 1..4 = 1.25)
+  const double inv = 1 / std::sqrt(1.25 + 1e-3);
+  CHECK(near(ln(f64({1, 2, 3, 4}, {1, 4})), {inv, 2 * inv, 3 * inv, 4 * inv}, 1e-12));
+  CHECK(ln.weights().size() == 1);  // gamma only
+  CHECK(ln.get_config().at("rms_scaling").as_bool());
+  CHECK_FALSE(LayerNormalization().get_config().contains("rms_scaling"));  // Keras 2 and TF.js do not know it
+  CHECK_THROWS_WITH(RMSNormalization(std::vector<std::int64_t>{}), Catch::Contains("axes cannot be empty"));
+}

@@ -102,6 +102,18 @@ static std::vector<LayerCase> normalization_cases() {
       {"LayerNormalization", make<LayerNormalization>(), {{3, 6}}, {{3, 6}}, 2, 0, 12},
       {"LayerNormalization two axes", make<LayerNormalization>(std::vector<std::int64_t>{-2, -1}), {{2, 3, 4}},
        {{2, 3, 4}}, 2, 0, 24},
+      {"LayerNormalization rms_scaling", make_with<LayerNormalization>([] {
+         auto l = std::make_shared<LayerNormalization>();
+         l->rms_scaling = true;
+         return l;
+       }),
+       {{3, 5}}, {{3, 5}}, 1, 0, 5},
+      {"GroupNormalization", make<GroupNormalization>(2), {{2, 3, 4}}, {{2, 3, 4}}, 2, 0, 8},
+      {"GroupNormalization instance, axis 1", make<GroupNormalization>(-1, 1), {{2, 3, 2, 2}}, {{2, 3, 2, 2}}, 2, 0, 6},
+      {"UnitNormalization", make<UnitNormalization>(), {{3, 4}}, {{3, 4}}},
+      {"UnitNormalization two axes", make<UnitNormalization>(std::vector<std::int64_t>{1, 2}), {{2, 3, 2}},
+       {{2, 3, 2}}},
+      {"RMSNormalization", make<RMSNormalization>(), {{2, 3, 4}}, {{2, 3, 4}}, 1, 0, 4},
   };
 }
 

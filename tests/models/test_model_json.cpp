@@ -240,7 +240,6 @@ TEST_CASE("Keras options strata does not implement are refused rather than ignor
        R"({"filters": 4, "kernel_size": 3})", "pointwise_constraint"},
       {"BatchNormalization", R"({"renorm": true})", R"({"renorm": false})", "renorm"},
       {"BatchNormalization", R"({"virtual_batch_size": 8})", R"({"virtual_batch_size": null})", "virtual_batch_size"},
-      {"LayerNormalization", R"({"rms_scaling": true})", R"({"rms_scaling": false})", "rms_scaling"},
       {"SimpleRNN", R"({"units": 3, "time_major": true})", R"({"units": 3, "time_major": false})", "time_major"},
       {"LSTM", R"({"units": 3, "time_major": true})", R"({"units": 3})", "time_major"},
       {"GRU", R"({"units": 3, "time_major": true})", R"({"units": 3, "time_major": false})", "time_major"},
