@@ -9,5 +9,6 @@
 #include "strata/layers/noise.hpp"
 #include "strata/layers/normalization.hpp"
 #include "strata/layers/pooling.hpp"
+#include "strata/layers/preprocessing.hpp"
 #include "strata/layers/recurrent.hpp"
 #include "strata/layers/reshaping.hpp"

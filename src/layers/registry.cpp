@@ -22,6 +22,7 @@ class Table : public Registry {
     register_attention_layers(*this);
     register_noise_layers(*this);
     register_reshaping_layers(*this);
+    register_preprocessing_layers(*this);
     register_model_classes(*this);
     for (const auto& [name, f] : factories_) builtin_.push_back(name);
     std::sort(builtin_.begin(), builtin_.end());

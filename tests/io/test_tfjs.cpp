@@ -99,7 +99,7 @@ std::vector<Tensor> inputs_for(const Model& m) {
 }  // namespace
 
 TEST_CASE("models saved by TensorFlow.js load and compute TF.js's outputs", "[io][tfjs]") {
-  for (const char* name : {"mlp", "cnn", "seq", "two_heads", "noise", "reshaping"}) {
+  for (const char* name : {"mlp", "cnn", "seq", "two_heads", "noise", "reshaping", "preprocessing"}) {
     INFO(name);
     const std::string dir = fixture(std::string("tfjs/from_tfjs/") + name);
     std::shared_ptr<Model> m = io::load_model(dir + "/model.json");

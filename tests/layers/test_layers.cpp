@@ -230,6 +230,28 @@ static std::vector<LayerCase> reshaping_cases() {
   };
 }
 
+static std::vector<LayerCase> preprocessing_cases() {
+  const std::vector<DType> ints = {DType::int64};
+  return {
+      {"Normalization (adapt weights)", make<Normalization>(), {{4, 3}}, {{4, 3}}, 0, 3, 7},
+      {"Normalization given, two kept axes",
+       make<Normalization>(std::vector<std::int64_t>{1, 2}, std::vector<double>{1, 2, 3, 4, 5, 6},
+                           std::vector<double>{1, 4, 9, 1, 4, 9}),
+       {{2, 2, 3}}, {{2, 2, 3}}},
+      {"Normalization invert, no axis", make<Normalization>(std::vector<std::int64_t>{}, std::vector<double>{2},
+                                                            std::vector<double>{4}, true),
+       {{2, 3}}, {{2, 3}}},
+      {"Rescaling", make<Rescaling>(1.0 / 255, -0.5), {{2, 3}}, {{2, 3}}},
+      {"Rescaling per channel", make<Rescaling>(std::vector<double>{1, 2, 3}, std::vector<double>{0}), {{2, 4, 3}},
+       {{2, 4, 3}}},
+      {"CategoryEncoding multi_hot", make<CategoryEncoding>(6), {{3, 2}}, {{3, 6}}, 0, 0, 0, ints, 6, false},
+      {"CategoryEncoding one_hot", make<CategoryEncoding>(5, std::string("one_hot")), {{4}}, {{4, 5}}, 0, 0, 0, ints,
+       5, false},
+      {"Discretization", make<Discretization>(std::vector<double>{-0.5, 0, 0.5}), {{3, 4}}, {{3, 4}}, 0, 0, 0, {}, 10,
+       false, false, {DType::int64}},
+  };
+}
+
 static std::vector<LayerCase> attention_cases() {
   auto mha = [](bool causal, bool scores) {
     return [=] {
@@ -266,6 +288,9 @@ TEST_CASE("merge layers", "[layers]") {
 TEST_CASE("recurrent layers and wrappers", "[layers]") {
   for (const auto& c : recurrent_cases()) run_layer_test(c);
 }
+TEST_CASE("preprocessing layers", "[layers]") {
+  for (const auto& c : preprocessing_cases()) run_layer_test(c);
+}
 TEST_CASE("reshaping layers", "[layers]") {
   for (const auto& c : reshaping_cases()) run_layer_test(c);
 }
@@ -279,7 +304,7 @@ TEST_CASE("multi-head attention", "[layers]") {
 TEST_CASE("every built-in registered layer class has a run_layer_test row", "[layers][registry]") {
   std::set<std::string> covered;
   for (auto table : {core_cases, conv_pooling_cases, normalization_cases, merge_cases, recurrent_cases, attention_cases,
-                     noise_cases, reshaping_cases})
+                     noise_cases, reshaping_cases, preprocessing_cases})
     for (const auto& c : table()) covered.insert(c.make()->class_name());
   // the model classes and InputLayer are covered by the model tests (tests/models/)
   const std::set<std::string> models = {"Functional", "Model", "Sequential", "InputLayer"};

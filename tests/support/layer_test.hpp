@@ -25,6 +25,7 @@ struct LayerCase {
   std::int64_t int_high = 10;
   bool gradcheck = true;
   bool training = false;             // mode for the gradcheck and the comparisons
+  std::vector<DType> output_dtypes;  // default float64 (the layer's dtype)
 };
 
 inline Tensor layer_input(const LayerCase& c, std::size_t i, std::uint64_t seed) {
@@ -48,7 +49,7 @@ inline void run_layer_test(const LayerCase& c) {
   REQUIRE(outs.size() == c.outputs.size());
   for (std::size_t k = 0; k < outs.size(); ++k) {
     CHECK(outs[k].shape() == c.outputs[k]);
-    CHECK(outs[k].dtype() == DType::float64);
+    CHECK(outs[k].dtype() == (k < c.output_dtypes.size() ? c.output_dtypes[k] : DType::float64));
   }
   CHECK(layer->trainable_weights().size() == c.trainable);
   CHECK(layer->non_trainable_weights().size() == c.non_trainable);
