@@ -51,6 +51,9 @@ NOT_DIFFERENTIABLE = {
     "argmax": "integer result", "argmin": "integer result",
     "zeros_like": "constant", "ones_like": "constant", "full_like": "constant",
     "one_hot": "constant in its integer input",
+    "floor": "piecewise constant", "ceil": "piecewise constant", "trunc": "piecewise constant",
+    "round": "piecewise constant", "floor_divide": "piecewise constant", "heaviside": "piecewise constant",
+    "signbit": "predicate", "isinf": "predicate", "isclose": "predicate", "logical_xor": "logic",
 }
 
 
