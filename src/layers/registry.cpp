@@ -23,6 +23,7 @@ class Table : public Registry {
     register_noise_layers(*this);
     register_reshaping_layers(*this);
     register_preprocessing_layers(*this);
+    register_pooling_nd_layers(*this);
     register_model_classes(*this);
     for (const auto& [name, f] : factories_) builtin_.push_back(name);
     std::sort(builtin_.begin(), builtin_.end());
@@ -34,6 +35,10 @@ class Table : public Registry {
         {"SeparableConvolution2D", "SeparableConv2D"},
         {"MaxPool1D", "MaxPooling1D"},
         {"MaxPool2D", "MaxPooling2D"},
+        {"MaxPool3D", "MaxPooling3D"},
+        {"AvgPool3D", "AveragePooling3D"},
+        {"GlobalAvgPool3D", "GlobalAveragePooling3D"},
+        {"GlobalMaxPool3D", "GlobalMaxPooling3D"},
         {"AvgPool1D", "AveragePooling1D"},
         {"AvgPool2D", "AveragePooling2D"},
         {"GlobalAvgPool1D", "GlobalAveragePooling1D"},

@@ -35,6 +35,7 @@ void register_attention_layers(Registry& r);
 void register_noise_layers(Registry& r);
 void register_reshaping_layers(Registry& r);
 void register_preprocessing_layers(Registry& r);
+void register_pooling_nd_layers(Registry& r);
 /// The model classes (Functional, Model, Sequential): declared here, defined by the models
 /// stage (src/models/serialization.cpp), which comes later in the dependency chain.
 void register_model_classes(Registry& r);

@@ -252,6 +252,28 @@ static std::vector<LayerCase> preprocessing_cases() {
   };
 }
 
+static std::vector<LayerCase> pooling_nd_cases() {
+  using V = std::vector<std::int64_t>;
+  const std::string cf = "channels_first";
+  return {
+      {"MaxPooling3D", make<MaxPooling3D>(), {{2, 4, 4, 2, 3}}, {{2, 2, 2, 1, 3}}},
+      {"AveragePooling3D same, strides", make<AveragePooling3D>(V{2, 3, 2}, std::optional<V>(V{1, 2, 2}),
+                                                                 std::string("same")),
+       {{1, 3, 5, 3, 2}}, {{1, 3, 3, 2, 2}}},
+      {"MaxPooling3D channels_first", make<MaxPooling3D>(V{1, 2, 2}, std::nullopt, std::string("valid"), cf),
+       {{1, 2, 3, 4, 4}}, {{1, 2, 3, 2, 2}}},
+      {"GlobalAveragePooling3D", make<GlobalAveragePooling3D>(), {{2, 2, 3, 2, 4}}, {{2, 4}}},
+      {"GlobalMaxPooling3D keepdims channels_first", make<GlobalMaxPooling3D>(true, cf), {{2, 4, 2, 3, 2}},
+       {{2, 4, 1, 1, 1}}},
+      {"AdaptiveAveragePooling1D", make<AdaptiveAveragePooling1D>(V{3}), {{2, 5, 2}}, {{2, 3, 2}}},
+      {"AdaptiveAveragePooling2D", make<AdaptiveAveragePooling2D>(V{2, 3}), {{1, 5, 7, 2}}, {{1, 2, 3, 2}}},
+      {"AdaptiveAveragePooling3D", make<AdaptiveAveragePooling3D>(V{2, 2, 1}), {{1, 3, 4, 2, 1}}, {{1, 2, 2, 1, 1}}},
+      {"AdaptiveMaxPooling1D", make<AdaptiveMaxPooling1D>(V{2}), {{2, 5, 3}}, {{2, 2, 3}}},
+      {"AdaptiveMaxPooling2D channels_first", make<AdaptiveMaxPooling2D>(V{2, 2}, cf), {{1, 3, 5, 4}}, {{1, 3, 2, 2}}},
+      {"AdaptiveMaxPooling3D", make<AdaptiveMaxPooling3D>(V{1, 2, 2}), {{1, 2, 3, 4, 2}}, {{1, 1, 2, 2, 2}}},
+  };
+}
+
 static std::vector<LayerCase> attention_cases() {
   auto mha = [](bool causal, bool scores) {
     return [=] {
@@ -288,6 +310,9 @@ TEST_CASE("merge layers", "[layers]") {
 TEST_CASE("recurrent layers and wrappers", "[layers]") {
   for (const auto& c : recurrent_cases()) run_layer_test(c);
 }
+TEST_CASE("3-D and adaptive pooling layers", "[layers]") {
+  for (const auto& c : pooling_nd_cases()) run_layer_test(c);
+}
 TEST_CASE("preprocessing layers", "[layers]") {
   for (const auto& c : preprocessing_cases()) run_layer_test(c);
 }
@@ -304,7 +329,8 @@ TEST_CASE("multi-head attention", "[layers]") {
 TEST_CASE("every built-in registered layer class has a run_layer_test row", "[layers][registry]") {
   std::set<std::string> covered;
   for (auto table : {core_cases, conv_pooling_cases, normalization_cases, merge_cases, recurrent_cases, attention_cases,
-                     noise_cases, reshaping_cases, preprocessing_cases})
+                     noise_cases, reshaping_cases, preprocessing_cases,
+                     pooling_nd_cases})
     for (const auto& c : table()) covered.insert(c.make()->class_name());
   // the model classes and InputLayer are covered by the model tests (tests/models/)
   const std::set<std::string> models = {"Functional", "Model", "Sequential", "InputLayer"};
