@@ -8,3 +8,4 @@
 #include "strata/ops/nn.hpp"
 #include "strata/ops/reduce.hpp"
 #include "strata/ops/shape.hpp"
+#include "strata/ops/sorting.hpp"

@@ -53,6 +53,7 @@ NOT_DIFFERENTIABLE = {
     "one_hot": "constant in its integer input",
     "floor": "piecewise constant", "ceil": "piecewise constant", "trunc": "piecewise constant",
     "round": "piecewise constant", "floor_divide": "piecewise constant", "heaviside": "piecewise constant",
+    "argsort": "integer result", "searchsorted": "integer result", "in_top_k": "predicate",
     "count_nonzero": "integer result", "all": "predicate", "any": "predicate", "eye": "constant",
     "signbit": "predicate", "isinf": "predicate", "isclose": "predicate", "logical_xor": "logic",
 }
