@@ -59,6 +59,17 @@ void check_along(const char* op, const Shape& x, const Shape& idx, std::size_t a
 
 Tensor scatter_add_along(const Shape& shape, const Tensor& indices, const Tensor& g, std::size_t axis);
 
+/// f(position in the indices' layout, position in x's) for every index.
+template <class F>
+void for_each_index(const Lanes& li, const Lanes& lx, const std::vector<std::int64_t>& idx, F f) {
+  for (std::int64_t o = 0; o < li.outer; ++o)
+    for (std::int64_t j = 0; j < li.n; ++j)
+      for (std::int64_t i = 0; i < li.inner; ++i) {
+        const std::int64_t at = (o * li.n + j) * li.inner + i;
+        f(at, (o * lx.n + idx[static_cast<std::size_t>(at)]) * lx.inner + i);
+      }
+}
+
 Tensor take_forward(const Tensor& x, const Tensor& indices, std::size_t axis) {
   const Lanes lx = lanes_of(x.shape(), axis), li = lanes_of(indices.shape(), axis);
   const std::vector<std::int64_t> idx = checked_indices("take_along_axis", indices, lx.n);
@@ -67,12 +78,7 @@ Tensor take_forward(const Tensor& x, const Tensor& indices, std::size_t axis) {
     using T = decltype(tag);
     const T* px = detail::ptr<T>(x);
     T* po = detail::mut_ptr<T>(out);
-    for (std::int64_t o = 0; o < li.outer; ++o)
-      for (std::int64_t j = 0; j < li.n; ++j)
-        for (std::int64_t i = 0; i < li.inner; ++i) {
-          const std::int64_t at = (o * li.n + j) * li.inner + i;
-          po[at] = px[(o * lx.n + idx[static_cast<std::size_t>(at)]) * lx.inner + i];
-        }
+    for_each_index(li, lx, idx, [&](std::int64_t at, std::int64_t from) { po[at] = px[from]; });
   });
   if (autograd::should_record({&x}))
     autograd::record("take_along_axis", {&x}, {&out}, {indices}, [axis, shape = x.shape()](const BackwardContext& c) {
@@ -91,12 +97,7 @@ Tensor scatter_add_along(const Shape& shape, const Tensor& indices, const Tensor
     using T = decltype(tag);
     const T* pg = detail::ptr<T>(g);
     T* po = detail::mut_ptr<T>(out);
-    for (std::int64_t o = 0; o < li.outer; ++o)
-      for (std::int64_t j = 0; j < li.n; ++j)
-        for (std::int64_t i = 0; i < li.inner; ++i) {
-          const std::int64_t at = (o * li.n + j) * li.inner + i;
-          po[(o * lx.n + idx[static_cast<std::size_t>(at)]) * lx.inner + i] += pg[at];
-        }
+    for_each_index(li, lx, idx, [&](std::int64_t at, std::int64_t to) { po[to] += pg[at]; });
   });
   if (autograd::should_record({&g}))
     autograd::record("scatter_add_along_axis", {&g}, {&out}, {indices}, [axis](const BackwardContext& c) {
