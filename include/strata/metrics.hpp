@@ -110,6 +110,56 @@ class MeanSquaredError : public MeanMetricWrapper {
   explicit MeanSquaredError(std::string name = "mean_squared_error");
 };
 
+// ---- the losses as metrics (the mean of the per-sample loss, Keras's names and defaults) ----------
+#define STRATA_LOSS_METRIC(Class, default_name)                 \
+  class Class : public MeanMetricWrapper {                      \
+   public:                                                      \
+    explicit Class(std::string name = default_name);            \
+  };
+STRATA_LOSS_METRIC(MeanAbsoluteError, "mean_absolute_error")
+STRATA_LOSS_METRIC(MeanAbsolutePercentageError, "mean_absolute_percentage_error")
+STRATA_LOSS_METRIC(MeanSquaredLogarithmicError, "mean_squared_logarithmic_error")
+STRATA_LOSS_METRIC(LogCoshError, "logcosh")
+STRATA_LOSS_METRIC(Poisson, "poisson")
+STRATA_LOSS_METRIC(KLDivergence, "kl_divergence")
+STRATA_LOSS_METRIC(Hinge, "hinge")
+STRATA_LOSS_METRIC(SquaredHinge, "squared_hinge")
+STRATA_LOSS_METRIC(CategoricalHinge, "categorical_hinge")
+#undef STRATA_LOSS_METRIC
+/// cos(y_true, y_pred) along `axis` (positive: higher is better, unlike the loss).
+class CosineSimilarity : public MeanMetricWrapper {
+ public:
+  explicit CosineSimilarity(std::string name = "cosine_similarity", std::int64_t axis = -1);
+};
+class BinaryCrossentropy : public MeanMetricWrapper {
+ public:
+  explicit BinaryCrossentropy(std::string name = "binary_crossentropy", bool from_logits = false,
+                              double label_smoothing = 0.0);
+};
+class CategoricalCrossentropy : public MeanMetricWrapper {
+ public:
+  explicit CategoricalCrossentropy(std::string name = "categorical_crossentropy", bool from_logits = false,
+                                   double label_smoothing = 0.0, std::int64_t axis = -1);
+};
+class SparseCategoricalCrossentropy : public MeanMetricWrapper {
+ public:
+  explicit SparseCategoricalCrossentropy(std::string name = "sparse_categorical_crossentropy",
+                                         bool from_logits = false);
+};
+/// sqrt of the (weighted) mean of (y_pred - y_true)^2 over every element.
+class RootMeanSquaredError : public Mean {
+ public:
+  explicit RootMeanSquaredError(std::string name = "root_mean_squared_error") : Mean(std::move(name)) {}
+  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
+  double result() const override;
+};
+/// The (weighted) sum of values: update_state(values[, weights]).
+class Sum : public Mean {
+ public:
+  explicit Sum(std::string name = "sum") : Mean(std::move(name)) {}
+  double result() const override { return total_; }
+};
+
 /// true positives / predicted positives, with predictions thresholded at 0.5.
 class Precision : public Metric {
  public:

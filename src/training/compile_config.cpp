@@ -53,6 +53,33 @@ std::shared_ptr<Metric> deserialize(const Config& c) {
     return std::make_shared<SparseTopKCategoricalAccuracy>(k.get_int("k", 5), name("sparse_top_k_categorical_accuracy"));
   if (cls == "MeanSquaredError") return std::make_shared<MeanSquaredError>(name("mean_squared_error"));
   if (cls == "Mean") return std::make_shared<Mean>(name("mean"));
+  if (cls == "Sum") return std::make_shared<Sum>(name("sum"));
+  if (cls == "RootMeanSquaredError") return std::make_shared<RootMeanSquaredError>(name("root_mean_squared_error"));
+  if (cls == "MeanAbsoluteError") return std::make_shared<MeanAbsoluteError>(name("mean_absolute_error"));
+  if (cls == "MeanAbsolutePercentageError")
+    return std::make_shared<MeanAbsolutePercentageError>(name("mean_absolute_percentage_error"));
+  if (cls == "MeanSquaredLogarithmicError")
+    return std::make_shared<MeanSquaredLogarithmicError>(name("mean_squared_logarithmic_error"));
+  if (cls == "LogCoshError") return std::make_shared<LogCoshError>(name("logcosh"));
+  if (cls == "Poisson") return std::make_shared<Poisson>(name("poisson"));
+  if (cls == "KLDivergence") return std::make_shared<KLDivergence>(name("kl_divergence"));
+  if (cls == "Hinge") return std::make_shared<Hinge>(name("hinge"));
+  if (cls == "SquaredHinge") return std::make_shared<SquaredHinge>(name("squared_hinge"));
+  if (cls == "CategoricalHinge") return std::make_shared<CategoricalHinge>(name("categorical_hinge"));
+  if (cls == "CosineSimilarity") return std::make_shared<CosineSimilarity>(name("cosine_similarity"), k.get_int("axis", -1));
+  if (cls == "BinaryCrossentropy")
+    return std::make_shared<BinaryCrossentropy>(name("binary_crossentropy"), k.get_bool("from_logits", false),
+                                                k.get_double("label_smoothing", 0.0));
+  if (cls == "CategoricalCrossentropy")
+    return std::make_shared<CategoricalCrossentropy>(name("categorical_crossentropy"), k.get_bool("from_logits", false),
+                                                     k.get_double("label_smoothing", 0.0), k.get_int("axis", -1));
+  if (cls == "SparseCategoricalCrossentropy") {
+    if (k.get_int("axis", -1) != -1)
+      detail::raise<ValueError>("metrics::deserialize: SparseCategoricalCrossentropy with axis {}: strata's takes -1",
+                                k.get_int("axis", -1));
+    return std::make_shared<SparseCategoricalCrossentropy>(name("sparse_categorical_crossentropy"),
+                                                           k.get_bool("from_logits", false));
+  }
   if (cls == "Precision" || cls == "Recall") {
     for (const char* key : {"top_k", "class_id"})
       if (const Config* v = k.find(key); v && !v->is_null())

@@ -310,13 +310,31 @@ std::shared_ptr<Metric> get(const std::string& n) {
   if (n == "top_k_categorical_accuracy") return std::make_shared<TopKCategoricalAccuracy>();
   if (n == "sparse_top_k_categorical_accuracy") return std::make_shared<SparseTopKCategoricalAccuracy>();
   if (n == "mse" || n == "mean_squared_error") return std::make_shared<MeanSquaredError>(n);
+  // the losses as metrics, named as asked ("mae" reports as mae)
+  if (n == "mae" || n == "mean_absolute_error") return std::make_shared<MeanAbsoluteError>(n);
+  if (n == "mape" || n == "mean_absolute_percentage_error") return std::make_shared<MeanAbsolutePercentageError>(n);
+  if (n == "msle" || n == "mean_squared_logarithmic_error") return std::make_shared<MeanSquaredLogarithmicError>(n);
+  if (n == "logcosh" || n == "log_cosh") return std::make_shared<LogCoshError>(n);
+  if (n == "poisson") return std::make_shared<Poisson>(n);
+  if (n == "kld" || n == "kl_divergence" || n == "kullback_leibler_divergence") return std::make_shared<KLDivergence>(n);
+  if (n == "hinge") return std::make_shared<Hinge>(n);
+  if (n == "squared_hinge") return std::make_shared<SquaredHinge>(n);
+  if (n == "categorical_hinge") return std::make_shared<CategoricalHinge>(n);
+  if (n == "cosine_similarity") return std::make_shared<CosineSimilarity>(n);
+  if (n == "binary_crossentropy") return std::make_shared<BinaryCrossentropy>(n);
+  if (n == "categorical_crossentropy") return std::make_shared<CategoricalCrossentropy>(n);
+  if (n == "sparse_categorical_crossentropy") return std::make_shared<SparseCategoricalCrossentropy>(n);
+  if (n == "root_mean_squared_error") return std::make_shared<RootMeanSquaredError>(n);
   if (n == "precision") return std::make_shared<Precision>();
   if (n == "recall") return std::make_shared<Recall>();
   if (n == "auc") return std::make_shared<AUC>();
   detail::raise<ValueError>(
-      "unknown metric '{}' (known: accuracy, auc, binary_accuracy, categorical_accuracy, mean_squared_error (mse), "
-      "precision, recall, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy, "
-      "top_k_categorical_accuracy)",
+      "unknown metric '{}' (known: accuracy, auc, binary_accuracy, binary_crossentropy, categorical_accuracy, "
+      "categorical_crossentropy, categorical_hinge, cosine_similarity, hinge, kl_divergence (kld), logcosh, "
+      "mean_absolute_error (mae), mean_absolute_percentage_error (mape), mean_squared_error (mse), "
+      "mean_squared_logarithmic_error (msle), poisson, precision, recall, root_mean_squared_error, "
+      "sparse_categorical_accuracy, sparse_categorical_crossentropy, sparse_top_k_categorical_accuracy, "
+      "squared_hinge, top_k_categorical_accuracy)",
       n);
 }
 
