@@ -27,6 +27,15 @@ Schedule InverseTimeDecay(double initial_learning_rate, double decay_steps, doub
 Schedule CosineDecay(double initial_learning_rate, double decay_steps, double alpha = 0.0,
                      double warmup_target = -1.0, double warmup_steps = 0.0);
 
+/// (initial - end) * (1 - p)^power + end with p = min(step, decay_steps) / decay_steps; with
+/// cycle, decay_steps grows to the first multiple of itself at or above the step.
+Schedule PolynomialDecay(double initial_learning_rate, double decay_steps, double end_learning_rate = 1e-4,
+                         double power = 1.0, bool cycle = false);
+/// SGDR (Loshchilov & Hutter, 2017): cosine decays from initial to alpha * initial over
+/// first_decay_steps, restarting with periods multiplied by t_mul and peaks by m_mul.
+Schedule CosineDecayRestarts(double initial_learning_rate, double first_decay_steps, double t_mul = 2.0,
+                             double m_mul = 1.0, double alpha = 0.0);
+
 /// Keras's serialization of a schedule made by the functions above:
 /// {"module": "keras.optimizers.schedules", "class_name": "ExponentialDecay", "config": {...}}.
 /// A user's own callable has none: ValueError saying so.

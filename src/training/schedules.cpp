@@ -97,6 +97,49 @@ Schedule CosineDecay(double initial, double decay_steps, double alpha, double wa
   });
 }
 
+Schedule PolynomialDecay(double initial, double decay_steps, double end, double power, bool cycle) {
+  if (!(decay_steps > 0)) detail::raise<ValueError>("PolynomialDecay: decay_steps must be positive, got {}", decay_steps);
+  return described("PolynomialDecay",
+                   Config::object({{"initial_learning_rate", initial},
+                                   {"decay_steps", decay_steps},
+                                   {"end_learning_rate", end},
+                                   {"power", power},
+                                   {"cycle", cycle},
+                                   {"name", "PolynomialDecay"}}),
+                   [=](std::int64_t step_i) {
+                     double step = static_cast<double>(step_i), steps = decay_steps;
+                     if (cycle) steps *= step == 0 ? 1.0 : std::ceil(step / decay_steps);
+                     else step = std::min(step, steps);
+                     return (initial - end) * std::pow(1 - step / steps, power) + end;
+                   });
+}
+
+Schedule CosineDecayRestarts(double initial, double first_decay_steps, double t_mul, double m_mul, double alpha) {
+  if (!(first_decay_steps > 0))
+    detail::raise<ValueError>("CosineDecayRestarts: first_decay_steps must be positive, got {}", first_decay_steps);
+  if (!(t_mul > 0)) detail::raise<ValueError>("CosineDecayRestarts: t_mul must be positive, got {}", t_mul);
+  return described("CosineDecayRestarts",
+                   Config::object({{"initial_learning_rate", initial},
+                                   {"first_decay_steps", first_decay_steps},
+                                   {"t_mul", t_mul},
+                                   {"m_mul", m_mul},
+                                   {"alpha", alpha},
+                                   {"name", "SGDRDecay"}}),
+                   [=](std::int64_t step) {
+                     double done = static_cast<double>(step) / first_decay_steps, restart;
+                     if (t_mul == 1.0) {
+                       restart = std::floor(done);
+                       done -= restart;
+                     } else {  // periods 1, t, t^2, ...: the restart whose span holds `done`
+                       restart = std::floor(std::log(1 - done * (1 - t_mul)) / std::log(t_mul));
+                       const double before = (1 - std::pow(t_mul, restart)) / (1 - t_mul);
+                       done = (done - before) / std::pow(t_mul, restart);
+                     }
+                     const double cosine = 0.5 * std::pow(m_mul, restart) * (1 + std::cos(M_PI * done));
+                     return initial * ((1 - alpha) * cosine + alpha);
+                   });
+}
+
 bool serializable(const Schedule& schedule) { return schedule && schedule.target<Described>() != nullptr; }
 
 Config serialize(const Schedule& schedule) {
@@ -129,6 +172,18 @@ Schedule deserialize(const Config& c) {
     return cls == "ExponentialDecay" ? ExponentialDecay(initial, decay_steps, rate, k.get_bool("staircase", false))
                                      : InverseTimeDecay(initial, decay_steps, rate, k.get_bool("staircase", false));
   }
+  if (cls == "PolynomialDecay") {
+    const double initial = need("initial_learning_rate");
+    const double decay_steps = need("decay_steps");
+    return PolynomialDecay(initial, decay_steps, k.get_double("end_learning_rate", 1e-4), k.get_double("power", 1.0),
+                           k.get_bool("cycle", false));
+  }
+  if (cls == "CosineDecayRestarts") {
+    const double initial = need("initial_learning_rate");
+    const double first = need("first_decay_steps");
+    return CosineDecayRestarts(initial, first, k.get_double("t_mul", 2.0), k.get_double("m_mul", 1.0),
+                               k.get_double("alpha", 0.0));
+  }
   if (cls == "PiecewiseConstantDecay") {
     std::vector<std::int64_t> boundaries;
     std::vector<double> values;
@@ -139,8 +194,8 @@ Schedule deserialize(const Config& c) {
     return PiecewiseConstantDecay(std::move(boundaries), std::move(values));
   }
   detail::raise<ValueError>(
-      "schedules::deserialize: unknown schedule class '{}' (known: CosineDecay, ExponentialDecay, InverseTimeDecay, "
-      "PiecewiseConstantDecay)",
+      "schedules::deserialize: unknown schedule class '{}' (known: CosineDecay, CosineDecayRestarts, ExponentialDecay, "
+      "InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay)",
       cls);
 }
 

@@ -20,7 +20,8 @@ TEST_CASE("schedules serialize to Keras's config and back to the same learning r
   const std::vector<schedules::Schedule> all = {
       schedules::ExponentialDecay(0.1, 10, 0.5, true), schedules::InverseTimeDecay(0.2, 5, 0.3),
       schedules::CosineDecay(0.1, 100, 0.1, 0.3, 10), schedules::CosineDecay(0.05, 20),
-      schedules::PiecewiseConstantDecay({3, 8}, {0.1, 0.05, 0.01})};
+      schedules::PiecewiseConstantDecay({3, 8}, {0.1, 0.05, 0.01}), schedules::PolynomialDecay(0.1, 10, 0.01, 0.5, true),
+      schedules::CosineDecayRestarts(0.1, 10, 2.0, 0.5, 0.1)};
   for (const auto& s : all) {
     const Config c = schedules::serialize(s);
     INFO(c.dump());
@@ -37,8 +38,10 @@ TEST_CASE("schedules serialize to Keras's config and back to the same learning r
   schedules::Schedule mine = [](std::int64_t) { return 0.1; };
   CHECK_FALSE(schedules::serializable(mine));
   CHECK_THROWS_WITH(schedules::serialize(mine), Catch::Contains("user's callable"));
-  CHECK_THROWS_WITH(schedules::deserialize(Config::parse(R"({"class_name": "PolynomialDecay", "config": {}})")),
-                    Catch::Contains("unknown schedule class 'PolynomialDecay'"));
+  CHECK_THROWS_WITH(schedules::deserialize(Config::parse(R"({"class_name": "LinearDecay", "config": {}})")),
+                    Catch::Contains("unknown schedule class 'LinearDecay'"));
+  CHECK_THROWS_WITH(schedules::deserialize(Config::parse(R"({"class_name": "PolynomialDecay", "config": {"initial_learning_rate": 1}})")),
+                    Catch::Contains("needs 'decay_steps'"));
   CHECK_THROWS_WITH(schedules::deserialize(Config::parse(R"({"class_name": "ExponentialDecay", "config": {"decay_steps": 3}})")),
                     Catch::Contains("needs 'initial_learning_rate'"));
   CHECK_THROWS_AS(schedules::deserialize(Config("adam")), ValueError);
