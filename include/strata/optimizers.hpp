@@ -277,8 +277,23 @@ class Nadam : public Optimizer {
   std::int64_t u_product_step_ = 0;
 };
 
+/// Lion (Chen et al., 2023): w -= lr * sign(beta_1 m + (1 - beta_1) g), then
+/// m = beta_2 m + (1 - beta_2) g. Its steps have size lr in every coordinate, so it wants a
+/// learning rate 3-10x smaller than Adam's.
+class Lion : public Optimizer {
+ public:
+  explicit Lion(LearningRate learning_rate = 0.001, double beta_1 = 0.9, double beta_2 = 0.99);
+  std::vector<std::string> slot_names() const override { return {"momentum"}; }
+  std::string class_name() const override { return "Lion"; }
+  Config get_config() const override;
+  double beta_1, beta_2;
+
+ protected:
+  Update update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t step) override;
+};
+
 /// By Keras name with default arguments: "sgd", "adam", "adamw", "rmsprop", "adagrad",
-/// "adadelta", "adamax", "nadam".
+/// "adadelta", "adamax", "nadam", "lion".
 std::shared_ptr<Optimizer> get(const std::string& name);
 
 /// {"module": "keras.optimizers", "class_name": "Adam", "config": get_config(),

@@ -114,6 +114,13 @@ Config Nadam::get_config() const {
   return c;
 }
 
+Config Lion::get_config() const {
+  Config c = Optimizer::get_config();
+  c["beta_1"] = beta_1;
+  c["beta_2"] = beta_2;
+  return c;
+}
+
 Config serialize(const Optimizer& optimizer) {
   return Config::object({{"module", "keras.optimizers"},
                          {"class_name", optimizer.class_name()},
@@ -195,6 +202,9 @@ std::shared_ptr<Optimizer> deserialize(const Config& c) {
     num("beta_1", o->beta_1);
     num("beta_2", o->beta_2);
     num("epsilon", o->epsilon);
+  } else if (auto* o = dynamic_cast<Lion*>(opt.get())) {
+    num("beta_1", o->beta_1);
+    num("beta_2", o->beta_2);
   }
   return opt;
 }

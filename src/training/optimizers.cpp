@@ -466,6 +466,23 @@ Update Nadam::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, 
   });
 }
 
+Lion::Lion(LearningRate lr, double b1, double b2) : Optimizer("Lion", std::move(lr)), beta_1(b1), beta_2(b2) {
+  if (!(beta_1 > 0 && beta_1 <= 1)) detail::raise<ValueError>("Lion: beta_1 must be in (0, 1], got {}", beta_1);
+}
+
+Update Lion::update_step(const Tensor& g, Variable& v, std::vector<Tensor>& s, double lr, std::int64_t) {
+  return fused("Lion", g, v, s, [=](auto* w, const auto* gr, auto& sp, std::int64_t n, auto tag) {
+    using T = decltype(tag);
+    const T b1 = static_cast<T>(beta_1), b2 = static_cast<T>(beta_2), a = static_cast<T>(lr);
+    T* m = sp[0];
+    for (std::int64_t i = 0; i < n; ++i) {
+      const T c = b1 * m[i] + (T(1) - b1) * gr[i];
+      w[i] -= a * static_cast<T>((c > T(0)) - (c < T(0)));
+      m[i] = b2 * m[i] + (T(1) - b2) * gr[i];
+    }
+  });
+}
+
 std::shared_ptr<Optimizer> get(const std::string& n) {
   std::string k = n;
   std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -477,7 +494,9 @@ std::shared_ptr<Optimizer> get(const std::string& n) {
   if (k == "adadelta") return std::make_shared<Adadelta>();
   if (k == "adamax") return std::make_shared<Adamax>();
   if (k == "nadam") return std::make_shared<Nadam>();
-  detail::raise<ValueError>("unknown optimizer '{}' (known: adadelta, adagrad, adam, adamax, adamw, nadam, rmsprop, sgd)",
+  if (k == "lion") return std::make_shared<Lion>();
+  detail::raise<ValueError>(
+      "unknown optimizer '{}' (known: adadelta, adagrad, adam, adamax, adamw, lion, nadam, rmsprop, sgd)",
                             n);
 }
 

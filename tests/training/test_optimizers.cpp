@@ -134,6 +134,14 @@ TEST_CASE("update rules match Keras's formulas", "[optimizers]") {
                  w -= lr * m_hat / (std::sqrt(v_hat) + 1e-7);
                }, 2));
   }
+  {
+    optimizers::Lion opt(lr);
+    check_same(run(opt), reference([&](double& w, double g, auto& s, int) {
+                 const double c = 0.9 * s[0] + 0.1 * g;
+                 w -= lr * ((c > 0) - (c < 0));
+                 s[0] = 0.99 * s[0] + 0.01 * g;
+               }, 1));
+  }
 }
 
 TEST_CASE("gradient clipping, weight decay and constraints", "[optimizers]") {

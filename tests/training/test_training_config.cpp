@@ -56,6 +56,7 @@ TEST_CASE("every optimizer round-trips through its Keras config with the same up
       std::make_shared<optimizers::Adagrad>(0.1, 0.2),
       std::make_shared<optimizers::Adadelta>(1.0, 0.9),
       std::make_shared<optimizers::Adamax>(0.02, 0.85),
+      std::make_shared<optimizers::Lion>(0.003, 0.8, 0.95),
       std::make_shared<optimizers::Nadam>(0.02, 0.8)};
   all[0]->clipnorm = 1.5;
   all[4]->global_clipnorm = 0.7;
@@ -110,8 +111,10 @@ TEST_CASE("optimizer configs from Keras 2 and TF.js files", "[optimizers][config
   CHECK_THROWS_WITH(
       optimizers::deserialize(Config::parse(R"({"class_name": "Adam", "config": {"gradient_accumulation_steps": 4}})")),
       Catch::Contains("gradient_accumulation_steps"));
-  CHECK_THROWS_WITH(optimizers::deserialize(Config::parse(R"({"class_name": "Lion", "config": {}})")),
-                    Catch::Contains("unknown optimizer 'lion'"));
+  CHECK_THROWS_WITH(optimizers::deserialize(Config::parse(R"({"class_name": "Lamb", "config": {}})")),
+                    Catch::Contains("unknown optimizer 'lamb'"));
+  const auto lion = optimizers::deserialize(Config::parse(R"({"class_name": "Lion", "config": {"beta_2": 0.98}})"));
+  CHECK(dynamic_cast<optimizers::Lion&>(*lion).beta_2 == 0.98);
   CHECK_THROWS_WITH(optimizers::deserialize(Config::parse(R"({"class_name": "SGD", "config": {"momentum": 2}})")),
                     Catch::Contains("momentum must be in [0, 1]"));
   CHECK_THROWS_AS(optimizers::deserialize(Config::parse("[1]")), ValueError);
