@@ -339,4 +339,130 @@ Tensor cross(const Tensor& a, const Tensor& b) {
                 -1);
 }
 
+// ---- joining, splitting, grids ---------------------------------------------------------------------
+
+namespace {
+std::vector<Tensor> at_least(const std::vector<Tensor>& xs, std::size_t rank, bool columns) {
+  if (xs.empty()) throw ValueError("stack: needs at least one tensor");
+  std::vector<Tensor> out;
+  for (const auto& x : xs) {
+    detail::check_defined("stack", x);
+    Tensor y = x.rank() == 0 ? reshape(x, {1}) : x;
+    if (rank >= 2 && y.rank() == 1) y = columns ? reshape(y, {y.dim(0), 1}) : reshape(y, {1, y.dim(0)});
+    if (rank >= 3 && y.rank() == 2) y = reshape(y, {y.dim(0), y.dim(1), 1});
+    out.push_back(y);
+  }
+  return out;
+}
+}  // namespace
+
+Tensor hstack(const std::vector<Tensor>& xs) {
+  const auto ys = at_least(xs, 1, false);
+  return concat(ys, ys[0].rank() == 1 ? 0 : 1);
+}
+Tensor vstack(const std::vector<Tensor>& xs) { return concat(at_least(xs, 2, false), 0); }
+Tensor dstack(const std::vector<Tensor>& xs) { return concat(at_least(xs, 3, false), 2); }
+Tensor column_stack(const std::vector<Tensor>& xs) { return concat(at_least(xs, 2, true), 1); }
+
+std::vector<Tensor> unstack(const Tensor& x, std::int64_t axis) {
+  const auto ax = static_cast<std::int64_t>(axis_of("unstack", axis, x));
+  std::vector<Tensor> out;
+  for (std::int64_t i = 0; i < x.dim(ax); ++i) out.push_back(squeeze(slice_axis(x, ax, i, i + 1), {ax}));
+  return out;
+}
+
+std::vector<Tensor> array_split(const Tensor& x, std::int64_t sections, std::int64_t axis) {
+  const auto ax = static_cast<std::int64_t>(axis_of("array_split", axis, x));
+  if (sections <= 0) detail::raise<ValueError>("array_split: sections must be positive, got {}", sections);
+  const std::int64_t n = x.dim(ax), base = n / sections, extra = n % sections;
+  std::vector<Tensor> out;
+  for (std::int64_t i = 0, start = 0; i < sections; ++i) {
+    const std::int64_t len = base + (i < extra ? 1 : 0);
+    out.push_back(slice_axis(x, ax, start, start + len));
+    start += len;
+  }
+  return out;
+}
+
+std::vector<Tensor> meshgrid(const std::vector<Tensor>& xs, const std::string& indexing) {
+  if (indexing != "xy" && indexing != "ij")
+    detail::raise<ValueError>("meshgrid: indexing must be 'xy' or 'ij', got '{}'", indexing);
+  Shape grid;
+  for (const auto& x : xs) {
+    detail::check_defined("meshgrid", x);
+    if (x.rank() != 1) detail::raise<ShapeError>("meshgrid: expected 1-D tensors, got {}", x.shape());
+    grid.push_back(x.dim(0));
+  }
+  const bool xy = indexing == "xy" && xs.size() >= 2;
+  if (xy) std::swap(grid[0], grid[1]);
+  std::vector<Tensor> out;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const std::size_t at = xy && i < 2 ? 1 - i : i;
+    Shape s = Shape::filled(xs.size(), 1);
+    s[at] = xs[i].dim(0);
+    out.push_back(broadcast_to(reshape(xs[i], s), grid));
+  }
+  return out;
+}
+
+Tensor linspace(double start, double stop, std::int64_t num, bool endpoint, DType dtype) {
+  if (num < 0) detail::raise<ValueError>("linspace: num must be >= 0, got {}", num);
+  const double div = static_cast<double>(endpoint ? num - 1 : num);
+  std::vector<double> v;
+  for (std::int64_t i = 0; i < num; ++i)
+    v.push_back(div > 0 ? start + (stop - start) * static_cast<double>(i) / div : start);
+  if (endpoint && num > 1) v.back() = stop;
+  return Tensor::from_vector(v, {num}, dtype);
+}
+
+Tensor logspace(double start, double stop, std::int64_t num, bool endpoint, double base, DType dtype) {
+  std::vector<double> v = linspace(start, stop, num, endpoint, DType::float64).to_vector<double>();
+  for (auto& e : v) e = std::pow(base, e);
+  return Tensor::from_vector(v, {num}, dtype);
+}
+
+Tensor geomspace(double start, double stop, std::int64_t num, bool endpoint, DType dtype) {
+  if (start == 0 || stop == 0 || (start < 0) != (stop < 0))
+    detail::raise<ValueError>("geomspace: start and stop must be non-zero and of one sign, got {} and {}", start, stop);
+  const double sgn = start < 0 ? -1.0 : 1.0;
+  std::vector<double> v =
+      logspace(std::log10(sgn * start), std::log10(sgn * stop), num, endpoint, 10.0, DType::float64).to_vector<double>();
+  for (auto& e : v) e *= sgn;
+  if (num > 0) v.front() = start;
+  if (endpoint && num > 1) v.back() = stop;
+  return Tensor::from_vector(v, {num}, dtype);
+}
+
+Tensor tri(std::int64_t n, std::int64_t m, std::int64_t k, DType dtype) {
+  if (m < 0) m = n;
+  return tril(Tensor::ones({n, m}, dtype), k);
+}
+
+Tensor depth_to_space(const Tensor& x, std::int64_t b) {
+  detail::check_defined("depth_to_space", x);
+  if (x.rank() != 4 || b < 1 || x.dim(3) % (b * b) != 0)
+    detail::raise<ShapeError>("depth_to_space: expected [N, H, W, C] with C divisible by block_size^2 = {}, got {}",
+                              b * b, x.shape());
+  const std::int64_t n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3) / (b * b);
+  const Tensor y = transpose(reshape(x, {n, h, w, b, b, c}), {0, 1, 3, 2, 4, 5});
+  return reshape(y, {n, h * b, w * b, c});
+}
+
+Tensor space_to_depth(const Tensor& x, std::int64_t b) {
+  detail::check_defined("space_to_depth", x);
+  if (x.rank() != 4 || b < 1 || x.dim(1) % b != 0 || x.dim(2) % b != 0)
+    detail::raise<ShapeError>("space_to_depth: expected [N, H, W, C] with H and W divisible by block_size {}, got {}", b,
+                              x.shape());
+  const std::int64_t n = x.dim(0), h = x.dim(1) / b, w = x.dim(2) / b, c = x.dim(3);
+  const Tensor y = transpose(reshape(x, {n, h, b, w, b, c}), {0, 1, 3, 2, 4, 5});
+  return reshape(y, {n, h, w, b * b * c});
+}
+
+Tensor clip(const Tensor& x, const Tensor& lo, const Tensor& hi) { return minimum(maximum(x, lo), hi); }
+
+Tensor copysign(const Tensor& a, const Tensor& b) {
+  detail::check_same_dtype("copysign", a, b);
+  return mul(abs(a), sub(1.0, mul(signbit(b), 2.0)));
+}
+
 }  // namespace strata

@@ -48,6 +48,20 @@ std::vector<Row> rows() {
       {"kron", [](const std::vector<Tensor>& x) { return kron(x[0], x[1]); }, {{2, 2}, {2, 3}}},
       {"cross", [](const std::vector<Tensor>& x) { return cross(x[0], x[1]); }, {{2, 3}, {3}}},
       {"tensordot", [](const std::vector<Tensor>& x) { return tensordot(x[0], x[1], 2); }, {{2, 3, 2}, {3, 2, 2}}},
+      {"hstack", [](const std::vector<Tensor>& x) { return square(hstack({x[0], x[1]})); }, {{2, 2}, {2, 3}}},
+      {"vstack", [](const std::vector<Tensor>& x) { return square(vstack({x[0], x[1]})); }, {{3}, {2, 3}}},
+      {"dstack", [](const std::vector<Tensor>& x) { return square(dstack({x[0], x[1]})); }, {{2, 3}, {2, 3, 2}}},
+      {"column_stack", [](const std::vector<Tensor>& x) { return square(column_stack({x[0], x[1]})); }, {{3}, {3, 2}}},
+      {"unstack", [](const std::vector<Tensor>& x) { return mul(unstack(x[0], 1)[0], unstack(x[0], 1)[2]); },
+       {{2, 3}}},
+      {"array_split", [](const std::vector<Tensor>& x) { return square(array_split(x[0], 3, 1)[0]); }, {{2, 5}}},
+      {"meshgrid", [](const std::vector<Tensor>& x) { return mul(meshgrid({x[0], x[1]})[0], meshgrid({x[0], x[1]})[1]); },
+       {{3}, {2}}},
+      {"depth_to_space", [](const std::vector<Tensor>& x) { return square(depth_to_space(x[0], 2)); }, {{1, 2, 1, 8}}},
+      {"space_to_depth", [](const std::vector<Tensor>& x) { return square(space_to_depth(x[0], 2)); }, {{1, 2, 4, 1}}},
+      {"clip", [](const std::vector<Tensor>& x) { return clip(x[0], mul(x[1], 0.1), add(x[2], 2.0)); },
+       {{3, 4}, {4}, {3, 1}}},
+      {"copysign", [](const std::vector<Tensor>& x) { return copysign(x[0], x[1]); }, {{3, 4}, {4}}},
   };
 }
 }  // namespace
@@ -100,6 +114,37 @@ TEST_CASE("array ops against NumPy", "[arrays]") {
   CHECK_TENSOR(count_nonzero(f64({0, 1, 2, 0, 0, 3}, {2, 3}), {1}), {2}, {2, 1}, 0);
   CHECK(count_nonzero(f64({0, 1}, {2})).dtype() == DType::int64);
   CHECK_TENSOR(all(f64({1, 2, 0, 3}, {2, 2}), {1}), {2}, {1, 0}, 0);
+  // NumPy's stacks, splits and grids
+  const Tensor a = f64({1, 2}, {2}), b = f64({3, 4}, {2});
+  CHECK_TENSOR(hstack({a, b}), {4}, {1, 2, 3, 4}, 0);
+  CHECK_TENSOR(vstack({a, b}), {2, 2}, {1, 2, 3, 4}, 0);
+  CHECK_TENSOR(column_stack({a, b}), {2, 2}, {1, 3, 2, 4}, 0);
+  CHECK_TENSOR(dstack({a, b}), {1, 2, 2}, {1, 3, 2, 4}, 0);
+  CHECK(unstack(iota({2, 3}), 1).size() == 3);
+  CHECK_TENSOR(unstack(iota({2, 3}), 1)[2], {2}, {2, 5}, 0);
+  const auto parts = array_split(iota({7}), 3);
+  REQUIRE(parts.size() == 3);
+  CHECK_TENSOR(parts[0], {3}, {0, 1, 2}, 0);
+  CHECK_TENSOR(parts[2], {2}, {5, 6}, 0);
+  const auto g = meshgrid({f64({1, 2, 3}, {3}), f64({4, 5}, {2})});
+  CHECK_TENSOR(g[0], {2, 3}, {1, 2, 3, 1, 2, 3}, 0);
+  CHECK_TENSOR(g[1], {2, 3}, {4, 4, 4, 5, 5, 5}, 0);
+  CHECK(meshgrid({f64({1, 2, 3}, {3}), f64({4, 5}, {2})}, "ij")[0].shape() == Shape({3, 2}));
+  CHECK_TENSOR(linspace(2, 3, 5, true, DType::float64), {5}, {2, 2.25, 2.5, 2.75, 3}, 1e-15);
+  CHECK_TENSOR(linspace(2, 3, 4, false, DType::float64), {4}, {2, 2.25, 2.5, 2.75}, 1e-15);
+  CHECK_TENSOR(logspace(0, 3, 4, true, 10, DType::float64), {4}, {1, 10, 100, 1000}, 1e-12);
+  CHECK_TENSOR(geomspace(-1, -1000, 4, true, DType::float64), {4}, {-1, -10, -100, -1000}, 1e-12);
+  CHECK_TENSOR(tri(2, 3, 0), {2, 3}, {1, 0, 0, 1, 1, 0}, 0);
+  // TensorFlow's depth_to_space: [1, 1, 1, 4] -> [1, 2, 2, 1]; space_to_depth inverts it
+  CHECK_TENSOR(depth_to_space(f64({1, 2, 3, 4}, {1, 1, 1, 4}), 2), {1, 2, 2, 1}, {1, 2, 3, 4}, 0);
+  const Tensor img = iota({2, 4, 6, 3});
+  CHECK(near(depth_to_space(space_to_depth(img, 2), 2), values(img), 0));
+  CHECK_TENSOR(space_to_depth(iota({1, 2, 2, 1}), 2), {1, 1, 1, 4}, {0, 1, 2, 3}, 0);
+  CHECK_TENSOR(clip(f64({-2, 0.5, 3}, {3}), f64({-1, -1, -1}, {3}), f64({1}, {1})), {3}, {-1, 0.5, 1}, 0);
+  CHECK_TENSOR(copysign(f64({1, -2, 3}, {3}), f64({-0.0, 1, -5}, {3})), {3}, {-1, 2, -3}, 0);
+  CHECK_THROWS_WITH(geomspace(0, 1, 3), Catch::Contains("non-zero"));
+  CHECK_THROWS_WITH(depth_to_space(iota({1, 2, 2, 3}), 2), Catch::Contains("divisible"));
+  CHECK_THROWS_WITH(meshgrid({iota({2, 2})}), Catch::Contains("1-D"));
   CHECK_TENSOR(any(f64({0, 0, 0, 3}, {2, 2}), {1}), {2}, {0, 1}, 0);
 }
 

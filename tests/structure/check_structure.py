@@ -54,7 +54,8 @@ NOT_DIFFERENTIABLE = {
     "floor": "piecewise constant", "ceil": "piecewise constant", "trunc": "piecewise constant",
     "round": "piecewise constant", "floor_divide": "piecewise constant", "heaviside": "piecewise constant",
     "argsort": "integer result", "searchsorted": "integer result", "in_top_k": "predicate",
-    "count_nonzero": "integer result", "all": "predicate", "any": "predicate", "eye": "constant",
+    "count_nonzero": "integer result", "all": "predicate", "any": "predicate", "eye": "constant", "tri": "constant",
+    "linspace": "constant", "logspace": "constant", "geomspace": "constant",
     "signbit": "predicate", "isinf": "predicate", "isclose": "predicate", "logical_xor": "logic",
 }
 

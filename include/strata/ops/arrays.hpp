@@ -78,4 +78,38 @@ Tensor cross(const Tensor& a, const Tensor& b);
 /// Sum over the last `axes` axes of a and the first `axes` of b (numpy.tensordot with an int).
 Tensor tensordot(const Tensor& a, const Tensor& b, std::int64_t axes = 2);
 
+// ---- joining, splitting, grids ---------------------------------------------------------------------
+/// NumPy's stacks: hstack joins along axis 1 (axis 0 for 1-D tensors); vstack along axis 0
+/// with 1-D tensors as rows; dstack along axis 2 with 1-D and 2-D tensors as [1, n, 1] and
+/// [m, n, 1]; column_stack along axis 1 with 1-D tensors as columns.
+Tensor hstack(const std::vector<Tensor>& xs);
+Tensor vstack(const std::vector<Tensor>& xs);
+Tensor dstack(const std::vector<Tensor>& xs);
+Tensor column_stack(const std::vector<Tensor>& xs);
+/// The slices of x along `axis`, that axis removed.
+std::vector<Tensor> unstack(const Tensor& x, std::int64_t axis = 0);
+/// `sections` parts along `axis` whose sizes differ by at most one (the first ones larger).
+std::vector<Tensor> array_split(const Tensor& x, std::int64_t sections, std::int64_t axis = 0);
+/// Coordinate grids of 1-D tensors: "xy" (the default, NumPy's) gives [len(x2), len(x1), ...],
+/// "ij" [len(x1), len(x2), ...].
+std::vector<Tensor> meshgrid(const std::vector<Tensor>& xs, const std::string& indexing = "xy");
+/// num evenly spaced values from start to stop (stop excluded unless endpoint); logspace gives
+/// base^those values, geomspace a geometric sequence from start to stop (both non-zero, one sign).
+Tensor linspace(double start, double stop, std::int64_t num = 50, bool endpoint = true, DType dtype = DType::float32);
+Tensor logspace(double start, double stop, std::int64_t num = 50, bool endpoint = true, double base = 10.0,
+                DType dtype = DType::float32);
+Tensor geomspace(double start, double stop, std::int64_t num = 50, bool endpoint = true, DType dtype = DType::float32);
+/// The n x m matrix of ones on and below the k-th diagonal.
+Tensor tri(std::int64_t n, std::int64_t m = -1, std::int64_t k = 0, DType dtype = DType::float32);
+/// [N, H, W, C] <-> [N, H b, W b, C / b^2], TensorFlow's depth_to_space / space_to_depth
+/// (channels_last, the depth as (row, column, channel) blocks).
+Tensor depth_to_space(const Tensor& x, std::int64_t block_size);
+Tensor space_to_depth(const Tensor& x, std::int64_t block_size);
+
+// ---- elementwise with tensor bounds ---------------------------------------------------------------
+/// min(max(x, lo), hi) with tensor bounds (broadcasting); gradients flow to the bound taken.
+Tensor clip(const Tensor& x, const Tensor& lo, const Tensor& hi);
+/// |a| with the sign of b (b's sign bit, so -0.0 counts as negative).
+Tensor copysign(const Tensor& a, const Tensor& b);
+
 }  // namespace strata
