@@ -142,6 +142,26 @@ Tensor batch_norm(const Tensor& x, const Tensor& mean, const Tensor& variance, c
 Tensor layer_norm(const Tensor& x, const Tensor& scale, const Tensor& offset, const Axes& axes = {-1},
                   double epsilon = 1e-3);
 
+/// x * rsqrt(mean(x^2) + epsilon) * scale over `axes` (scale undefined: 1), keras.ops.rms_normalization.
+Tensor rms_normalization(const Tensor& x, const Tensor& scale = Tensor(), const Axes& axes = {-1},
+                         double epsilon = 1e-6);
+/// x / max(||x||_order, epsilon) along `axis` (keras.ops.normalize; any order norm() takes).
+Tensor normalize(const Tensor& x, std::int64_t axis = -1, double order = 2.0, double epsilon = 1e-7);
+/// Peak signal-to-noise ratio, keras.ops.psnr: 20 log10(max_value) - 10 log10(mean((a - b)^2))
+/// over every element (a scalar).
+Tensor psnr(const Tensor& a, const Tensor& b, double max_value);
+
+// ---- attention ------------------------------------------------------------------------------------------
+
+/// softmax(q k^T * scale + bias, masked) v, keras.ops.dot_product_attention: query [B, T, N, H],
+/// key and value [B, S, K, H] (K divides N: grouped-query attention repeats each key head N / K
+/// times). `bias` adds to the logits [B, N, T, S] (broadcast); `mask` (broadcast to them; nonzero
+/// keeps) and `is_causal` (query t sees keys s <= t) hide positions; scale defaults to 1 / sqrt(H).
+/// Returns [B, T, N, H].
+Tensor dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value, const Tensor& bias = Tensor(),
+                             const Tensor& mask = Tensor(), std::optional<double> scale = std::nullopt,
+                             bool is_causal = false);
+
 // ---- embedding ----------------------------------------------------------------------------------------
 
 /// Rows of table [V, D] at int64 ids [...] -> [..., D]. Gradients of repeated ids add up; an id
