@@ -162,31 +162,25 @@ SparseCategoricalAccuracy::SparseCategoricalAccuracy(std::string name)
       }) {}
 
 namespace {
-/// 1 where the label's score is among the k largest of its row (ties count in its favour).
-Tensor in_top_k(const std::vector<std::int64_t>& labels, const Tensor& p, std::int64_t k) {
+/// 1 where the label's score is among the k largest of its row (ties count in its favour):
+/// strata::in_top_k over the rows of p, whatever its leading dimensions.
+Tensor top_k_hits(const std::vector<std::int64_t>& labels, const Tensor& p, std::int64_t k) {
   const std::int64_t K = p.dim(-1), rows = p.size() / K;
-  const auto v = p.to_vector<double>();
-  std::vector<double> out(static_cast<std::size_t>(rows));
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const double target = v[static_cast<std::size_t>(r * K + labels[static_cast<std::size_t>(r)])];
-    std::int64_t larger = 0;
-    for (std::int64_t j = 0; j < K; ++j) larger += v[static_cast<std::size_t>(r * K + j)] > target;
-    out[static_cast<std::size_t>(r)] = larger < k ? 1.0 : 0.0;
-  }
+  const Tensor ids = Tensor::from_data(labels.data(), {rows});
   Shape s = p.shape();
   s.erase(s.rank() - 1);
-  return Tensor::from_vector(out, s, DType::float64);
+  return reshape(cast(in_top_k(ids, reshape(p, {rows, K}), k), DType::float64), s);
 }
 }  // namespace
 
 TopKCategoricalAccuracy::TopKCategoricalAccuracy(std::int64_t k, std::string name)
     : MeanMetricWrapper(std::move(name), [k](const Tensor& t, const Tensor& p) {
-        return in_top_k(argmax(t, -1).to_vector<std::int64_t>(), p, k);
+        return top_k_hits(argmax(t, -1).to_vector<std::int64_t>(), p, k);
       }) {}
 
 SparseTopKCategoricalAccuracy::SparseTopKCategoricalAccuracy(std::int64_t k, std::string name)
     : MeanMetricWrapper(std::move(name),
-                        [k](const Tensor& t, const Tensor& p) { return in_top_k(labels_of(t, p), p, k); }) {}
+                        [k](const Tensor& t, const Tensor& p) { return top_k_hits(labels_of(t, p), p, k); }) {}
 
 MeanSquaredError::MeanSquaredError(std::string name)
     : MeanMetricWrapper(std::move(name), [](const Tensor& t, const Tensor& p) {
