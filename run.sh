@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 PACKAGES=(g++ meson ninja-build pkg-config
   xtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
   libfmt-dev nlohmann-json3-dev catch2 libbenchmark-dev zlib1g-dev libzip-dev libhdf5-dev dataset-fashion-mnist
-  python3-numpy python3-h5py)
+  python3-numpy python3-h5py libopenmpi-dev openmpi-bin)
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 install_missing() {  # install_missing [extra packages...]
@@ -52,6 +52,45 @@ build() {  # build dir
   ninja -C "$1" -j "$jobs" >/dev/null  # fail here if the build failed
 }
 
+# Open MPI on one machine, as CI runs it: as root, more ranks than cores, shared memory.
+mpi_env() {
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  export OMPI_MCA_btl=self,vader OMPI_MCA_pml=ob1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+  export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
+}
+
+# The MPI tests (tests/distributed/test_mpi.cpp) under `mpirun -np N`, each run under a timeout
+# (a rank that throws while the others wait in a collective would hang). Each rank writes its
+# own Catch2 report; a run passes when every rank's does. Adds to the caller's passed/failed.
+run_mpi_tests() {
+  local dir=$1 np out summary status
+  [ -x "$dir/tests/strata_mpi_tests" ] || return 0
+  mpi_env
+  for np in 2 3; do
+    out="$dir/mpi-np$np"
+    rm -f "$out"-rank*.txt
+    set +e
+    STRATA_MPI_OUT="$out" timeout 600 mpirun -np "$np" "$dir/tests/strata_mpi_tests" --order decl >"$out-mpirun.txt" 2>&1
+    status=$?
+    set -e
+    local ranks_ok=yes r
+    for ((r = 0; r < np; r++)); do
+      grep -q 'All tests passed' "$out-rank$r.txt" 2>/dev/null || ranks_ok=no
+    done
+    summary=$(grep -E 'All tests passed|test cases:' "$out-rank0.txt" 2>/dev/null | tail -n 1 || true)
+    if [ "$status" -eq 0 ] && [ "$ranks_ok" = yes ] &&
+      [[ $summary =~ All\ tests\ passed.*\ ([0-9]+)\ test\ case ]]; then
+      echo "mpi tests, $np ranks: ${BASH_REMATCH[1]} test cases passed on every rank"
+      passed=$((passed + BASH_REMATCH[1]))
+    else
+      echo "mpi tests, $np ranks: FAILED (exit status $status); see $out-rank*.txt and $out-mpirun.txt"
+      for ((r = 0; r < np; r++)); do tail -n 30 "$out-rank$r.txt" 2>/dev/null || true; done
+      tail -n 20 "$out-mpirun.txt"
+      failed=$((failed + 1))
+    fi
+  done
+}
+
 # Runs the Catch2 binary and every example; prints "N passed, N failed".
 run_tests() {
   local dir=$1 examples=$2 passed=0 failed=0 summary
@@ -72,6 +111,7 @@ run_tests() {
     failed=$((failed + 1))
   fi
   if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+  run_mpi_tests "$dir"
   if [ "$examples" = yes ]; then
     # The examples and their small CI settings are listed once, in examples/meson.build.
     set +e
@@ -168,7 +208,13 @@ case "$cmd" in
     for b in build/tests/bench/bench_*; do
       [ -x "$b" ] || continue
       echo "== $b"
-      "$b" --benchmark_min_time=0.2 "${@:2}"
+      if [ "$(basename "$b")" = bench_distributed ]; then  # data-parallel: 2 ranks, one thread each
+        mpi_env
+        unset OMPI_MCA_btl_vader_single_copy_mechanism  # Open MPI's default (single-copy) transfers
+        mpirun -np 2 "$b" "${@:2}"
+      else
+        "$b" --benchmark_min_time=0.2 "${@:2}"
+      fi
     done
     ;;
   sanitize)
@@ -177,7 +223,7 @@ case "$cmd" in
     # build time of -O2 -g. (gcc's -Wmaybe-uninitialized misfires in Catch2 and libstdc++ under
     # the sanitizers.)
     asan_options=(-Db_sanitize=address,undefined -Dbuildtype=plain -Doptimization=1 -Ddebug=false
-      -Dnative=false -Dexamples=false -Dbenchmarks=disabled "-Dcpp_args=-g1 -Wno-maybe-uninitialized")
+      -Dnative=false -Dexamples=false -Dbenchmarks=disabled -Dmpi=disabled "-Dcpp_args=-g1 -Wno-maybe-uninitialized")
     configure build-asan "${asan_options[@]}"
     meson configure build-asan "${asan_options[@]}" >/dev/null  # an older build-asan/ gets them too
     build build-asan
@@ -190,7 +236,7 @@ case "$cmd" in
     # thread tests). OpenBLAS is not instrumented, so its own threads are not checked.
     install_missing
     tsan_options=(-Db_sanitize=thread -Dbuildtype=plain -Doptimization=1 -Ddebug=false -Dnative=false
-      -Dexamples=false -Dbenchmarks=disabled "-Dcpp_args=-g1 -Wno-maybe-uninitialized")
+      -Dexamples=false -Dbenchmarks=disabled -Dmpi=disabled "-Dcpp_args=-g1 -Wno-maybe-uninitialized")
     configure build-tsan "${tsan_options[@]}"
     meson configure build-tsan "${tsan_options[@]}" >/dev/null
     meson compile -C build-tsan tests/strata_tests
@@ -206,7 +252,7 @@ case "$cmd" in
     install_missing "${FUZZ_PACKAGES[@]}"
     seconds=${2:-60}
     CC=clang CXX=clang++ configure build-fuzz -Dfuzzing=true -Dtests=false -Dexamples=false -Dbenchmarks=disabled \
-      -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized -Dnative=false
+      -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized -Dnative=false -Dmpi=disabled
     build build-fuzz
     passed=0 failed=0
     for target in model_json tfjs npy strata_archive weights_h5; do

@@ -41,6 +41,10 @@ class Callback {
   virtual void on_test_batch_end(std::int64_t /*batch*/, Logs&) {}
   virtual void on_predict_begin(Logs&) {}
   virtual void on_predict_end(Logs&) {}
+  /// In a distributed fit (strata/distributed.hpp), whether only rank 0 runs this callback: the
+  /// progress bar and the callbacks that write files. The others run on every rank, with the
+  /// same (merged) epoch logs, so they decide alike.
+  virtual bool root_only() const { return false; }
 
  private:
   models::Model* model_ = nullptr;
@@ -127,6 +131,7 @@ class ReduceLROnPlateau : public Callback {
 /// Appends each epoch's logs to a CSV file as training goes.
 class CSVLogger : public Callback {
  public:
+  bool root_only() const override { return true; }
   explicit CSVLogger(std::string filename, std::string separator = ",", bool append = false);
   void on_train_begin(Logs&) override;
   void on_epoch_end(int epoch, Logs& logs) override;
@@ -178,6 +183,7 @@ class LambdaCallback : public Callback {
 /// optimizer state too; with save_weights_only (or a .npz path) only the weights are saved.
 class ModelCheckpoint : public Callback {
  public:
+  bool root_only() const override { return true; }
   explicit ModelCheckpoint(std::string filepath, std::string monitor = "val_loss", bool save_best_only = false,
                            std::string mode = "auto", bool save_weights_only = false);
   void on_epoch_end(int epoch, Logs& logs) override;
@@ -201,6 +207,7 @@ class ModelCheckpoint : public Callback {
 /// gives (same seed, one thread). The backup is deleted when training completes.
 class BackupAndRestore : public Callback {
  public:
+  bool root_only() const override { return true; }
   explicit BackupAndRestore(std::string backup_dir, bool delete_checkpoint = true);
   void on_train_begin(Logs& logs) override;
   void on_epoch_end(int epoch, Logs& logs) override;
@@ -219,6 +226,7 @@ class BackupAndRestore : public Callback {
 class ProgbarLogger : public Callback {
  public:
   ProgbarLogger(std::ostream& out, bool terminal, int verbose);
+  bool root_only() const override { return true; }
   void set_params(int epochs, std::int64_t steps) {
     epochs_ = epochs;
     steps_ = steps;

@@ -13,6 +13,7 @@
 #include "strata/data/csv.hpp"
 #include "strata/data/dataset.hpp"
 #include "strata/data/idx.hpp"
+#include "strata/distributed.hpp"
 #include "strata/io/npy.hpp"
 #include "strata/io/saving.hpp"
 #include "strata/models/serialization.hpp"

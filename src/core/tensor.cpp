@@ -64,6 +64,28 @@ Tensor make_tensor(const Shape& shape, DType dtype) {
   return Tensor(std::move(impl));
 }
 
+Tensor make_subview(const Tensor& base, std::int64_t offset, const Shape& shape) {
+  const TensorImpl* b = base.impl();
+  const std::int64_t n = shape.num_elements();
+  if (offset < 0 || n < 0 || offset + n > b->numel)
+    raise<ShapeError>("a view of {} elements at {} does not fit a tensor of {}", n, offset, b->numel);
+  if (offset == 0 && n == b->numel) return make_view(base, shape);
+  Tensor t = make_tensor(shape, b->dtype);
+  if (n * static_cast<std::int64_t>(dtype_size(b->dtype)) <= static_cast<std::int64_t>(sizeof(t.impl()->inline_buf))) {
+    std::memcpy(t.impl()->data, static_cast<const char*>(b->data) + offset * dtype_size(b->dtype),
+                static_cast<std::size_t>(n) * dtype_size(b->dtype));  // tiny: a copy (inline storage)
+    return t;
+  }
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = shape;
+  impl->dtype = b->dtype;
+  impl->numel = n;
+  impl->data = static_cast<char*>(b->data) + offset * static_cast<std::int64_t>(dtype_size(b->dtype));
+  impl->base = b->base ? b->base : base.impl_ptr();
+  impl->id = next_tensor_id();
+  return Tensor(std::move(impl));
+}
+
 Tensor make_view(const Tensor& base, const Shape& shape) {
   auto impl = std::make_shared<TensorImpl>();
   const TensorImpl* b = base.impl();

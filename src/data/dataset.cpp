@@ -18,6 +18,7 @@ struct Dataset::State {
   std::uint64_t seed = 0;
   std::int64_t batch_size = 0;  // 0: not batched
   bool drop_remainder = false;
+  std::int64_t split_n = 1, split_i = 0;  // split_batches
   std::vector<MapFn> maps;
   mutable std::atomic<std::uint64_t> passes{0};
 
@@ -44,6 +45,8 @@ std::shared_ptr<Dataset::State> copy_state(const Dataset::State& s) {
   c->seed = s.seed;
   c->batch_size = s.batch_size;
   c->drop_remainder = s.drop_remainder;
+  c->split_n = s.split_n;
+  c->split_i = s.split_i;
   c->maps = s.maps;
   return c;
 }
@@ -134,6 +137,41 @@ Dataset Dataset::take(std::int64_t n) const {
   return d;
 }
 
+namespace {
+void check_shard(const char* who, std::int64_t num_shards, std::int64_t index) {
+  if (num_shards <= 0) detail::raise<ValueError>("Dataset::{}: num_shards must be positive, got {}", who, num_shards);
+  if (index < 0 || index >= num_shards)
+    detail::raise<ValueError>("Dataset::{}: index {} is not in [0, {})", who, index, num_shards);
+}
+}  // namespace
+
+Dataset Dataset::shard(std::int64_t num_shards, std::int64_t index) const {
+  check_shard("shard", num_shards, index);
+  if (state_->batch_size != 0) throw ValueError("Dataset::shard: shard the examples before batching them");
+  const std::int64_t n = state_->examples();
+  std::vector<std::int64_t> picked;
+  for (std::int64_t i = index; i < n; i += num_shards) picked.push_back(i);
+  auto s = copy_state(*state_);
+  s->components = gather_rows(*state_, picked, 0, static_cast<std::int64_t>(picked.size()), true);
+  s->rows = static_cast<std::int64_t>(picked.size());
+  s->limit = -1;
+  Dataset d;
+  d.state_ = std::move(s);
+  return d;
+}
+
+Dataset Dataset::split_batches(std::int64_t num_shards, std::int64_t index) const {
+  check_shard("split_batches", num_shards, index);
+  if (state_->batch_size == 0) throw ValueError("Dataset::split_batches: batch the dataset first");
+  if (state_->split_n != 1) throw ValueError("Dataset::split_batches: the batches are already split");
+  auto s = copy_state(*state_);
+  s->split_n = num_shards;
+  s->split_i = index;
+  Dataset d;
+  d.state_ = std::move(s);
+  return d;
+}
+
 std::int64_t Dataset::num_examples() const { return state_->examples(); }
 std::int64_t Dataset::cardinality() const { return state_->count(); }
 std::size_t Dataset::num_components() const { return state_->components.size(); }
@@ -167,8 +205,13 @@ Dataset::Batch Dataset::Iterator::operator*() const {
   if (s.batch_size == 0) {
     b = gather_rows(s, pass_->order, index_, index_ + 1, false);
   } else {
-    const std::int64_t begin = index_ * s.batch_size;
-    const std::int64_t end = begin + std::min(s.batch_size, s.examples() - begin);
+    std::int64_t begin = index_ * s.batch_size;
+    std::int64_t end = begin + std::min(s.batch_size, s.examples() - begin);
+    if (s.split_n > 1) {  // this shard's balanced slice of the batch (distributed::batch_slice)
+      const std::int64_t rows = end - begin, base = rows / s.split_n, extra = rows % s.split_n;
+      begin += s.split_i * base + std::min(s.split_i, extra);
+      end = begin + base + (s.split_i < extra ? 1 : 0);
+    }
     b = gather_rows(s, pass_->order, begin, end, true);
   }
   for (const auto& fn : s.maps) b = fn(b);

@@ -44,6 +44,8 @@ std::int64_t live_tensors() noexcept;
 Tensor make_tensor(const Shape& shape, DType dtype);
 /// A tensor of `shape` sharing the elements of `base` (same number of elements).
 Tensor make_view(const Tensor& base, const Shape& shape);
+/// A tensor of `shape` sharing base's elements from element `offset` on (which must fit).
+Tensor make_subview(const Tensor& base, std::int64_t offset, const Shape& shape);
 
 /// True when `t` is the only handle to memory it owns (no other Tensor, view, Variable or
 /// saved copy refers to it). The tape asks this before handing a backward its upstream

@@ -149,20 +149,35 @@ Tensor Model::compute_loss(const std::vector<Tensor>& y, const std::vector<Tenso
   return total;
 }
 
+void Model::resolve_metrics(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred) {
+  CompiledState& c = compiled_state();
+  if (c.resolved) return;
+  c.metrics.assign(y_pred.size(), {});
+  for (std::size_t k = 0; k < y_pred.size(); ++k)
+    for (const auto& spec : c.metric_specs[k]) {
+      auto m = spec.get() ? spec.get() : resolve_metric(spec.name(), *c.losses[k], y[k], y_pred[k]);
+      if (y_pred.size() > 1 && !spec.get()) m->set_name(c.output_names[k] + "_" + m->name());
+      c.metrics[k].push_back(m);
+    }
+  c.resolved = true;
+}
+
+std::vector<metrics::Metric*> Model::metrics() const {
+  std::vector<metrics::Metric*> out;
+  if (!compiled_) return out;
+  out.push_back(&compiled_->loss_tracker);
+  if (compiled_->output_loss_trackers.size() > 1)
+    for (auto& t : compiled_->output_loss_trackers) out.push_back(&t);
+  for (auto& per_output : compiled_->metrics)
+    for (auto& m : per_output) out.push_back(m.get());
+  return out;
+}
+
 Logs Model::update_metrics(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred, const Tensor& sw,
                            const Tensor& loss) {
   CompiledState& c = compiled_state();
   NoGradGuard no_grad;
-  if (!c.resolved) {
-    c.metrics.assign(y_pred.size(), {});
-    for (std::size_t k = 0; k < y_pred.size(); ++k)
-      for (const auto& spec : c.metric_specs[k]) {
-        auto m = spec.get() ? spec.get() : resolve_metric(spec.name(), *c.losses[k], y[k], y_pred[k]);
-        if (y_pred.size() > 1 && !spec.get()) m->set_name(c.output_names[k] + "_" + m->name());
-        c.metrics[k].push_back(m);
-      }
-    c.resolved = true;
-  }
+  resolve_metrics(y, y_pred);
   const std::int64_t batch = y_pred[0].rank() > 0 ? y_pred[0].dim(0) : 1;
   c.loss_tracker.update_state(loss, Tensor::scalar(static_cast<double>(batch), DType::float64));
   if (y_pred.size() > 1)

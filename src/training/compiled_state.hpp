@@ -1,5 +1,6 @@
 #pragma once
 // What Model::compile sets up, shared by compile.cpp (losses and metrics) and fit.cpp (the loops).
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,9 @@ struct CompiledState {
   metrics::Mean loss_tracker{"loss"};
   std::vector<metrics::Mean> output_loss_trackers;  // multi-output models
   std::vector<std::string> output_names;
+  /// Set by a distributed fit for each step: turns this rank's gradients of the trainable
+  /// weights into the global batch's (and averages the non-trainable statistics).
+  std::function<std::vector<Tensor>(const std::vector<Tensor>&, const std::vector<Variable>&)> reduce_gradients;
 };
 
 }  // namespace detail

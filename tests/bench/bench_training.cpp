@@ -34,15 +34,9 @@ using namespace strata;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n == 0 ? 0.0 : (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]));
-}
+using bench::Clock;
+using bench::median;
+using bench::seconds_since;
 
 struct Data {
   Tensor x, y;  // x: [N, 28, 28] float32 in [0, 1]; y: [N] int64

@@ -26,13 +26,13 @@ TOP_HEADERS = {
     "activations": "layer kit",
     "layers": "layers",
     "losses": "training", "metrics": "training", "optimizers": "training", "schedules": "training",
-    "callbacks": "training",
+    "callbacks": "training", "distributed": "training",
     "strata": "umbrella",
 }
 # Folders (under include/strata/ and src/) by stage.
 FOLDERS = {
     "core": "core", "detail": "core", "autograd": "autograd", "ops": "ops", "data": "ops",
-    "layers": "layers", "models": "models", "training": "training", "io": "io", "cli": "cli",
+    "layers": "layers", "models": "models", "training": "training", "distributed": "training", "io": "io", "cli": "cli",
     "interop": "umbrella",
 }
 # gradcheck and the functional transforms (jacobian, hvp) are built from ops, so they come after

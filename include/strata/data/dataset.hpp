@@ -34,6 +34,14 @@ class Dataset {
   Dataset map(MapFn fn) const;
   /// The first n examples.
   Dataset take(std::int64_t n) const;
+  /// Examples index, index + num_shards, index + 2 num_shards, ... (tf.data's shard): a
+  /// disjoint part of the data per process. Shard before batching; rows are picked from the
+  /// examples as given (before any shuffle, which then shuffles within the shard).
+  Dataset shard(std::int64_t num_shards, std::int64_t index) const;
+  /// Each batch's balanced slice for shard `index` of `num_shards` (rows in rank order, sizes
+  /// differing by at most one, empty when a batch has fewer rows than shards): how a global
+  /// batch is split between data-parallel ranks (distributed::batch_slice). Batch first.
+  Dataset split_batches(std::int64_t num_shards, std::int64_t index) const;
 
   std::int64_t num_examples() const;
   /// Batches per pass (examples when not batched).

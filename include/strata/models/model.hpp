@@ -121,6 +121,9 @@ class Model : public layers::Layer {
   Logs update_metrics(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred, const Tensor& sample_weight,
                       const Tensor& loss);
   Logs metric_results() const;
+  /// The compiled metrics as Keras's model.metrics lists them: the loss tracker, each output's
+  /// loss tracker (several outputs), then each output's metrics (made at the first batch).
+  std::vector<metrics::Metric*> metrics() const;
   void reset_metrics();
   std::shared_ptr<optimizers::Optimizer> optimizer() const;
   /// Set by callbacks (EarlyStopping, TerminateOnNaN) to end fit after the current batch/epoch.
@@ -150,6 +153,8 @@ class Model : public layers::Layer {
   bool graph_ = false;
   std::shared_ptr<detail::CompiledState> compiled_;
   detail::CompiledState& compiled_state() const;
+  /// Makes the compiled metrics for targets and predictions like these (once).
+  void resolve_metrics(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred);
   void compile_impl(OptimizerArg optimizer, LossArg loss, std::vector<std::vector<MetricArg>> metrics,
                     std::vector<double> loss_weights);
 };

@@ -138,6 +138,12 @@ struct FitOptions {
   /// (default: asks isatty when it is std::cout).
   std::ostream* out = nullptr;
   std::optional<bool> terminal;
+  /// Data-parallel over the ranks of strata::distributed (default: when there are several):
+  /// fit is then collective, each rank computing its slice of every global batch of batch_size.
+  std::optional<bool> distributed;
+  /// In a distributed fit, every this many steps compare a hash of the weights across ranks
+  /// (ValueError on every rank if they differ; 0: never).
+  std::int64_t check_weights_every = 0;
 };
 
 struct EvaluateOptions {
@@ -147,6 +153,9 @@ struct EvaluateOptions {
   std::vector<std::shared_ptr<callbacks::Callback>> callbacks;
   std::ostream* out = nullptr;
   std::optional<bool> terminal;
+  /// Each rank evaluates its balanced slice of the data and the metrics are merged (default:
+  /// when strata::distributed has several ranks; evaluate is then collective).
+  std::optional<bool> distributed;
 };
 
 }  // namespace strata
