@@ -213,6 +213,7 @@ class DistributedStep {
   }
   /// Before the forward of a step of `local` of the global batch's `global` examples.
   void begin(std::int64_t local, std::int64_t global) {
+    reduced_ = false;
     local_ = local;
     global_ = global;
     before_.clear();
@@ -220,6 +221,10 @@ class DistributedStep {
   }
   std::vector<Tensor> reduce(const std::vector<Tensor>& grads, const std::vector<Variable>& params) {
     NoGradGuard no_grad;
+    if (grads.size() > params.size())
+      detail::raise<ValueError>("Model '{}': reduce_gradients got {} gradients for {} trainable weights",
+                                model_.name(), grads.size(), params.size());
+    reduced_ = true;
     std::vector<Tensor> parts;
     for (std::size_t i = 0; i < params.size(); ++i)
       parts.push_back(i < grads.size() && grads[i].defined() ? grads[i]
@@ -236,8 +241,11 @@ class DistributedStep {
     const std::vector<Variable> params = model_.trainable_weights();
     optimizer.apply_gradients(reduce({}, params), params);
   }
+  /// Whether this step's gradients went through reduce (an overridden train_step must).
+  bool reduced() const { return reduced_; }
 
  private:
+  bool reduced_ = false;
   Model& model_;
   std::vector<Variable> stats_;
   std::vector<Tensor> before_;
@@ -304,6 +312,10 @@ Logs fit_epoch(Model& m, int epoch, const EpochBatches& batches, CallbackList& c
           throw;
         }
         compiled.reduce_gradients = nullptr;
+        if (!dist->reduced())  // every rank runs the same train_step, so every rank throws here
+          detail::raise<ValueError>("Model '{}': in a distributed fit, train_step must pass its gradients through "
+                                    "reduce_gradients() before applying them (this one did not)",
+                                    m.name());
       } else {
         dist->empty_step(*compiled.optimizer);
         batch_logs = m.metric_results();
@@ -344,10 +356,14 @@ Logs Model::train_step(const std::vector<Tensor>& x, const std::vector<Tensor>& 
   GradientTape tape;
   const std::vector<Tensor> y_pred = apply(x, /*training=*/true);
   const Tensor loss = compute_loss(y, y_pred, sample_weight);
-  std::vector<Tensor> grads = tape.gradient(loss, params);
-  if (c.reduce_gradients) grads = c.reduce_gradients(grads, params);  // a distributed fit
+  const std::vector<Tensor> grads = reduce_gradients(tape.gradient(loss, params));
   c.optimizer->apply_gradients(grads, params);
   return update_metrics(y, y_pred, sample_weight, loss);
+}
+
+std::vector<Tensor> Model::reduce_gradients(const std::vector<Tensor>& gradients) {
+  CompiledState& c = compiled_state();
+  return c.reduce_gradients ? c.reduce_gradients(gradients, trainable_weights()) : gradients;
 }
 
 Logs Model::test_step(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <sstream>
 
 #include "support/helpers.hpp"
 
@@ -18,7 +19,10 @@ namespace dist = strata::distributed;
 namespace {
 
 /// A float64 MLP (4 -> 6 tanh, L2 -> 3 softmax) whose initial weights the seed fixes.
-Model mlp(std::uint64_t seed, std::int64_t hidden = 6) {
+/// sgd: SGD with momentum, whose steps scale with the gradient (a wrongly scaled reduction
+/// shows); otherwise Adam with a global norm clip (clipped after the reduction, on the global
+/// batch's gradient).
+Model mlp(std::uint64_t seed, std::int64_t hidden = 6, bool sgd = false) {
   set_seed(seed);
   KerasTensor in = Input({4});
   auto d1 = std::make_shared<layers::Dense>(hidden, "tanh");
@@ -29,7 +33,13 @@ Model mlp(std::uint64_t seed, std::int64_t hidden = 6) {
   d1->set_name("hidden");  // the same names in every model, as a restarted program has
   d2->set_name("probabilities");
   Model m(in, (*d2)((*d1)(in)), "mlp");
-  m.compile(optimizers::Adam(0.05), "sparse_categorical_crossentropy", {"accuracy"});
+  if (sgd) {
+    m.compile(optimizers::SGD(0.2, 0.9), "sparse_categorical_crossentropy", {"accuracy"});
+  } else {
+    optimizers::Adam adam(0.05);
+    adam.global_clipnorm = 0.05;
+    m.compile(std::move(adam), "sparse_categorical_crossentropy", {"accuracy"});
+  }
   return m;
 }
 
@@ -177,10 +187,13 @@ TEST_CASE("a distributed fit matches one process on the global batch (float64)",
   o.sample_weight = d.w;
   o.class_weight = {{0, 1.0}, {1, 2.0}, {2, 0.5}};
   o.validation_split = 0.0;
+  o.check_weights_every = 1;  // a hash of the weights compared after every step
+  const bool sgd = GENERATE(true, false);
+  INFO((sgd ? "SGD with momentum" : "Adam, global_clipnorm"));
   // the distributed model starts from different weights on each rank: rank 0's are broadcast
-  Model m = mlp(100 + static_cast<std::uint64_t>(dist::rank()));
+  Model m = mlp(100 + static_cast<std::uint64_t>(dist::rank()), 6, sgd);
   History h = m.fit(d.x, d.y, o);
-  Model ref = mlp(100);
+  Model ref = mlp(100, 6, sgd);
   FitOptions lo = o;
   lo.distributed = false;
   History hr = ref.fit(d.x, d.y, lo);
@@ -204,9 +217,9 @@ TEST_CASE("validation data is sharded and merged: val_ logs match one process", 
   const Data d = make_data(21);
   FitOptions o = options(2, 5);
   o.validation_split = 0.3;  // 6 validation rows: uneven slices over 3 ranks... and 4
-  Model m = mlp(7);
+  Model m = mlp(7, 6, true);
   History h = m.fit(d.x, d.y, o);
-  Model ref = mlp(7);
+  Model ref = mlp(7, 6, true);
   FitOptions lo = o;
   lo.distributed = false;
   History hr = ref.fit(d.x, d.y, lo);
@@ -247,6 +260,41 @@ TEST_CASE("BatchNormalization's moving statistics are averaged: identical on eve
     }
   CHECK(moved);
   CHECK(finite);  // an empty slice skipped its forward (BatchNormalization on no rows is NaN)
+
+  // with the weights held still (lr 0), the moving mean is one process's: the ranks' batch
+  // means weighted by their shares are the global batch's mean
+  std::vector<Tensor> means;
+  for (bool distributed : {true, false}) {
+    set_seed(9);
+    auto bn = std::make_shared<layers::BatchNormalization>();
+    bn->set_dtype(DType::float64);
+    bn->set_name("bn");
+    Sequential s({bn});
+    s.compile(optimizers::SGD(0.0), "mse");
+    FitOptions o = options(2, 8);
+    o.distributed = distributed;
+    s.fit(d.x, d.x, o);
+    for (const auto& v : s.non_trainable_weights())
+      if (v.name().find("moving_mean") != std::string::npos) means.push_back(v.value());
+  }
+  REQUIRE(means.size() == 2);
+  std::string why;
+  const bool ok = close(means[0], means[1], 1e-12, why);
+  INFO(why);
+  CHECK(ok);
+}
+
+TEST_CASE("rank 0 alone prints the progress bar", "[distributed][callbacks]") {
+  const Data d = make_data();
+  Model m = mlp(2);
+  std::ostringstream out;
+  FitOptions o = options(1);
+  o.verbose = 1;
+  o.out = &out;
+  o.terminal = false;
+  m.fit(d.x, d.y, o);
+  if (dist::is_root()) CHECK(out.str().find("Epoch 1/1") != std::string::npos);
+  else CHECK(out.str().empty());
 }
 
 TEST_CASE("merged AUC and precision over the ranks equal one process's", "[distributed][metrics]") {
@@ -387,8 +435,8 @@ TEST_CASE("a model or data that differs between ranks is a ValueError on every r
 
 TEST_CASE("a hand-written loop: shard, reduce_gradients, the one-process gradient", "[distributed][tape]") {
   const Data d = make_data(10);
-  Model m = mlp(8);
-  Model ref = mlp(8);
+  Model m = mlp(8, 6, true);
+  Model ref = mlp(8, 6, true);
   auto loss_of = [](Model& model, const Tensor& x, const Tensor& y) {
     return model.compute_loss({y}, model.apply({x}, true), Tensor());
   };
@@ -417,4 +465,42 @@ TEST_CASE("a hand-written loop: shard, reduce_gradients, the one-process gradien
   const double total = dist::allreduce_sum({Tensor::scalar(local, DType::float64)})[0].item<double>();
   CHECK(total == 55.0);
   CHECK_THROWS_AS(dist::reduce_gradients(grads, 11, 10), ValueError);
+}
+
+namespace {
+/// A model whose train_step is written out by hand, as Keras users override it.
+struct HandStep : Model {
+  HandStep(const Model& m, bool reduce) : Model(m.inputs(), m.outputs(), "hand"), reduce_(reduce) {}
+  Logs train_step(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sw) override {
+    const std::vector<Variable> params = trainable_weights();
+    GradientTape tape;
+    const std::vector<Tensor> y_pred = apply(x, true);
+    const Tensor loss = compute_loss(y, y_pred, sw);
+    std::vector<Tensor> grads = tape.gradient(loss, params);
+    if (reduce_) grads = reduce_gradients(grads);
+    optimizer()->apply_gradients(grads, params);
+    return update_metrics(y, y_pred, sw, loss);
+  }
+  bool reduce_;
+};
+}  // namespace
+
+TEST_CASE("an overridden train_step reduces through Model::reduce_gradients, or fit refuses it",
+          "[distributed][fit]") {
+  const Data d = make_data();
+  HandStep hand(mlp(31, 6, true), true);
+  hand.compile(optimizers::SGD(0.2, 0.9), "sparse_categorical_crossentropy");
+  hand.fit(d.x, d.y, options(2));
+  Model ref = mlp(31, 6, true);
+  FitOptions lo = options(2);
+  lo.distributed = false;
+  ref.fit(d.x, d.y, lo);
+  check_weights_close(hand, ref, 1e-12);
+  CHECK(same_on_every_rank(dist::weights_hash(hand)));
+  HandStep forgets(mlp(31, 6, true), false);
+  forgets.compile(optimizers::SGD(0.2, 0.9), "sparse_categorical_crossentropy");
+  if (dist::size() > 1)
+    CHECK_THROWS_WITH(forgets.fit(d.x, d.y, options(1)), Catch::Contains("must pass its gradients through"));
+  else
+    CHECK_NOTHROW(forgets.fit(d.x, d.y, options(1)));  // a world of one has nothing to reduce
 }

@@ -115,6 +115,11 @@ class Model : public layers::Layer {
   /// metrics. Override it to customize what fit does.
   virtual Logs train_step(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight);
   virtual Logs test_step(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const Tensor& sample_weight);
+  /// The gradients of trainable_weights() (in order) of this step's batch, as the optimizer
+  /// should apply them: in a distributed fit, this rank's slice's gradients turned into the
+  /// global batch's (strata/distributed.hpp); otherwise unchanged. An overridden train_step
+  /// calls it between the tape and apply_gradients, as the built-in one does.
+  std::vector<Tensor> reduce_gradients(const std::vector<Tensor>& gradients);
   /// The weighted sum of the outputs' losses plus the model's regularization losses.
   Tensor compute_loss(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred, const Tensor& sample_weight);
   /// Updates the compiled metrics (and the loss tracker with `loss`); returns their results.
