@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -216,6 +217,173 @@ class AUC : public Metric {
   std::vector<double> thresholds_, tp_, fp_, tn_, fn_;
   std::string curve_, summation_;
   double interpolated_pr() const;
+};
+
+// ---- confusion counts, F-scores, R2, IoU (metrics_scores.cpp) ---------------------------------
+
+/// Weighted counts of one cell of the confusion matrix at each threshold, as Keras's
+/// TruePositives / FalsePositives / TrueNegatives / FalseNegatives: a label is positive when it is
+/// not 0, a prediction when it is above the threshold.
+class ConfusionCount : public Metric {
+ public:
+  enum class Cell { true_positives, false_positives, true_negatives, false_negatives };
+  ConfusionCount(Cell cell, std::vector<double> thresholds, std::string name);
+  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
+  /// The count (ValueError with several thresholds: read results()).
+  double result() const override;
+  /// The count at each threshold.
+  std::vector<double> results() const { return counts_; }
+  void reset_state() override;
+  std::vector<double> state() const override { return counts_; }
+  void set_state(const std::vector<double>& s) override;
+  const std::vector<double>& thresholds() const { return thresholds_; }
+
+ protected:
+  bool same_configuration(const Metric& other) const override;
+
+ private:
+  Cell cell_;
+  std::vector<double> thresholds_, counts_;
+};
+#define STRATA_CONFUSION_COUNT(Class, cell, default_name)                                        \
+  class Class : public ConfusionCount {                                                           \
+   public:                                                                                        \
+    explicit Class(std::vector<double> thresholds = {0.5}, std::string name = default_name)        \
+        : ConfusionCount(Cell::cell, std::move(thresholds), std::move(name)) {}                   \
+  };
+STRATA_CONFUSION_COUNT(TruePositives, true_positives, "true_positives")
+STRATA_CONFUSION_COUNT(FalsePositives, false_positives, "false_positives")
+STRATA_CONFUSION_COUNT(TrueNegatives, true_negatives, "true_negatives")
+STRATA_CONFUSION_COUNT(FalseNegatives, false_negatives, "false_negatives")
+#undef STRATA_CONFUSION_COUNT
+
+/// Keras's FBetaScore over [N, classes] labels and predictions: (1 + beta^2) P R / (beta^2 P + R)
+/// per class, with predictions above `threshold` positive (without one, each row's largest
+/// non-zero prediction). average: "" (Keras's None: one score per class, read results()),
+/// "micro" (counts over every class), "macro" (the mean of the classes' scores) or "weighted"
+/// (the mean weighted by each class's support).
+class FBetaScore : public Metric {
+ public:
+  explicit FBetaScore(std::string average = "", double beta = 1.0, std::optional<double> threshold = std::nullopt,
+                      std::string name = "fbeta_score");
+  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
+  /// The averaged score (ValueError when average is "" and there are several classes).
+  double result() const override;
+  std::vector<double> results() const;
+  void reset_state() override;
+  /// tp, fp, fn and support, per class (one each for "micro"); empty before the first update.
+  std::vector<double> state() const override;
+  void set_state(const std::vector<double>& s) override;
+  const std::string& average() const { return average_; }
+  double beta() const { return beta_; }
+  std::optional<double> threshold() const { return threshold_; }
+
+ protected:
+  bool same_configuration(const Metric& other) const override;
+
+ private:
+  std::string average_;
+  double beta_;
+  std::optional<double> threshold_;
+  std::vector<double> tp_, fp_, fn_, support_;
+};
+class F1Score : public FBetaScore {
+ public:
+  explicit F1Score(std::string average = "", std::optional<double> threshold = std::nullopt,
+                   std::string name = "f1_score")
+      : FBetaScore(std::move(average), 1.0, threshold, std::move(name)) {}
+};
+
+/// The coefficient of determination, 1 - SS_res / SS_tot per output column of [N, outputs]
+/// (Keras's R2Score): class_aggregation "uniform_average", "variance_weighted_average" or ""
+/// (one score per column, read results()); num_regressors > 0 gives the adjusted R2.
+class R2Score : public Metric {
+ public:
+  explicit R2Score(std::string class_aggregation = "uniform_average", std::int64_t num_regressors = 0,
+                   std::string name = "r2_score");
+  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
+  double result() const override;
+  std::vector<double> results() const;
+  void reset_state() override;
+  /// sum, squared sum, residual sum and count per column, then the number of values.
+  std::vector<double> state() const override;
+  void set_state(const std::vector<double>& s) override;
+
+ protected:
+  bool same_configuration(const Metric& other) const override;
+
+ private:
+  std::string aggregation_;
+  std::int64_t num_regressors_;
+  std::vector<double> sum_, squared_sum_, residual_, count_;
+  double num_samples_ = 0;
+};
+
+/// Intersection over union from a weighted confusion matrix of num_classes classes (Keras's
+/// IoU): tp / (tp + fp + fn) per class, averaged over target_class_ids that occur. Labels and
+/// predictions are class ids (sparse) or scores whose argmax along `axis` is taken;
+/// ignore_class's positions count for nothing. Weights stay fractional (Keras 3 truncates
+/// them to integers under its default integer dtype, with a warning).
+class IoU : public Metric {
+ public:
+  IoU(std::int64_t num_classes, std::vector<std::int64_t> target_class_ids, std::string name = "io_u",
+      std::optional<std::int64_t> ignore_class = std::nullopt, bool sparse_y_true = true, bool sparse_y_pred = true,
+      std::int64_t axis = -1);
+  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
+  double result() const override;
+  void reset_state() override;
+  /// The confusion matrix, row-major [true class, predicted class].
+  std::vector<double> state() const override { return cm_; }
+  void set_state(const std::vector<double>& s) override;
+  std::int64_t num_classes() const { return num_classes_; }
+
+ protected:
+  bool same_configuration(const Metric& other) const override;
+  /// The predicted class of each position (BinaryIoU thresholds instead).
+  virtual std::vector<std::int64_t> predicted_classes(const Tensor& y_pred) const;
+
+ private:
+  std::int64_t num_classes_;
+  std::vector<std::int64_t> targets_;
+  std::optional<std::int64_t> ignore_;
+  bool sparse_true_, sparse_pred_;
+  std::int64_t axis_;
+  std::vector<double> cm_;
+};
+/// IoU averaged over every class.
+class MeanIoU : public IoU {
+ public:
+  explicit MeanIoU(std::int64_t num_classes, std::string name = "mean_io_u",
+                   std::optional<std::int64_t> ignore_class = std::nullopt, bool sparse_y_true = true,
+                   bool sparse_y_pred = true, std::int64_t axis = -1);
+};
+/// IoU of one-hot labels and scores (argmax of both).
+class OneHotIoU : public IoU {
+ public:
+  OneHotIoU(std::int64_t num_classes, std::vector<std::int64_t> target_class_ids, std::string name = "one_hot_io_u",
+            std::optional<std::int64_t> ignore_class = std::nullopt, bool sparse_y_pred = false, std::int64_t axis = -1)
+      : IoU(num_classes, std::move(target_class_ids), std::move(name), ignore_class, false, sparse_y_pred, axis) {}
+};
+class OneHotMeanIoU : public MeanIoU {
+ public:
+  explicit OneHotMeanIoU(std::int64_t num_classes, std::string name = "one_hot_mean_io_u",
+                         std::optional<std::int64_t> ignore_class = std::nullopt, bool sparse_y_pred = false,
+                         std::int64_t axis = -1)
+      : MeanIoU(num_classes, std::move(name), ignore_class, false, sparse_y_pred, axis) {}
+};
+/// IoU of binary labels, predictions >= threshold being class 1.
+class BinaryIoU : public IoU {
+ public:
+  explicit BinaryIoU(std::vector<std::int64_t> target_class_ids = {0, 1}, double threshold = 0.5,
+                     std::string name = "binary_io_u");
+  double threshold() const { return threshold_; }
+
+ protected:
+  std::vector<std::int64_t> predicted_classes(const Tensor& y_pred) const override;
+  bool same_configuration(const Metric& other) const override;
+
+ private:
+  double threshold_;
 };
 
 /// By Keras name: "accuracy", "sparse_categorical_accuracy", "mse", "auc", "precision", ...

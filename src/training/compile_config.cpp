@@ -14,6 +14,90 @@ namespace strata {
 
 namespace metrics {
 
+namespace {
+
+/// Keras's optional arguments: null (or absent) is none.
+const Config* given(const Config& k, const char* key) {
+  const Config* v = k.find(key);
+  return v && !v->is_null() ? v : nullptr;
+}
+
+std::vector<std::int64_t> int_list(const Config& k, const char* key, std::vector<std::int64_t> fallback) {
+  const Config* v = given(k, key);
+  if (!v) return fallback;
+  if (!v->is_list()) return {v->as_int()};
+  if (v->size() > 65536) detail::raise<ValueError>("metrics::deserialize: {} has {} entries", key, v->size());
+  std::vector<std::int64_t> out;
+  for (std::size_t i = 0; i < v->size(); ++i) out.push_back((*v)[i].as_int());
+  return out;
+}
+
+/// The confusion counts, F-scores, R2 and IoU metrics from their Keras configs (null if `cls` is
+/// none of them).
+std::shared_ptr<Metric> deserialize_score(const std::string& cls, const Config& k) {
+  auto name = [&](const char* fallback) { return k.get_string("name", fallback); };
+  auto optional_int = [&](const char* key) -> std::optional<std::int64_t> {
+    if (const Config* v = given(k, key)) return v->as_int();
+    return std::nullopt;
+  };
+  auto optional_double = [&](const char* key) -> std::optional<double> {
+    if (const Config* v = given(k, key)) return v->as_double();
+    return std::nullopt;
+  };
+  auto optional_string = [&](const char* key, const char* fallback) {
+    const Config* v = k.find(key);
+    if (!v) return std::string(fallback);
+    return v->is_null() ? std::string() : v->as_string();
+  };
+  using Cell = ConfusionCount::Cell;
+  static const std::pair<const char*, Cell> counts[] = {{"TruePositives", Cell::true_positives},
+                                                        {"FalsePositives", Cell::false_positives},
+                                                        {"TrueNegatives", Cell::true_negatives},
+                                                        {"FalseNegatives", Cell::false_negatives}};
+  for (const auto& [c, cell] : counts)
+    if (cls == c) {
+      std::vector<double> thresholds{0.5};
+      if (const Config* t = given(k, "thresholds")) {
+        thresholds.clear();
+        if (!t->is_list()) thresholds.push_back(t->as_double());
+        else if (t->size() > 1000000)
+          detail::raise<ValueError>("metrics::deserialize: {} with {} thresholds", cls, t->size());
+        else
+          for (std::size_t i = 0; i < t->size(); ++i) thresholds.push_back((*t)[i].as_double());
+      }
+      static const char* const names[] = {"true_positives", "false_positives", "true_negatives", "false_negatives"};
+      return std::make_shared<ConfusionCount>(cell, thresholds, name(names[static_cast<int>(cell)]));
+    }
+  if (cls == "FBetaScore")
+    return std::make_shared<FBetaScore>(optional_string("average", ""), k.get_double("beta", 1.0),
+                                        optional_double("threshold"), name("fbeta_score"));
+  if (cls == "F1Score")
+    return std::make_shared<F1Score>(optional_string("average", ""), optional_double("threshold"), name("f1_score"));
+  if (cls == "R2Score")
+    return std::make_shared<R2Score>(optional_string("class_aggregation", "uniform_average"),
+                                     k.get_int("num_regressors", 0), name("r2_score"));
+  const std::int64_t axis = k.get_int("axis", -1);
+  if (cls == "IoU" || cls == "OneHotIoU") {
+    const bool one_hot = cls == "OneHotIoU";
+    return std::make_shared<IoU>(k.get_int("num_classes", 0), int_list(k, "target_class_ids", {}),
+                                 name(one_hot ? "one_hot_io_u" : "io_u"), optional_int("ignore_class"),
+                                 one_hot ? false : k.get_bool("sparse_y_true", true),
+                                 k.get_bool("sparse_y_pred", !one_hot), axis);
+  }
+  if (cls == "MeanIoU" || cls == "OneHotMeanIoU") {
+    const bool one_hot = cls == "OneHotMeanIoU";
+    return std::make_shared<MeanIoU>(k.get_int("num_classes", 0), name(one_hot ? "one_hot_mean_io_u" : "mean_io_u"),
+                                     optional_int("ignore_class"), one_hot ? false : k.get_bool("sparse_y_true", true),
+                                     k.get_bool("sparse_y_pred", !one_hot), axis);
+  }
+  if (cls == "BinaryIoU")
+    return std::make_shared<BinaryIoU>(int_list(k, "target_class_ids", {0, 1}), k.get_double("threshold", 0.5),
+                                       name("binary_io_u"));
+  return nullptr;
+}
+
+}  // namespace
+
 std::shared_ptr<Metric> deserialize(const Config& c) {
   if (c.is_string()) return get(c.as_string());
   const detail::Serialized s = detail::read_serialized(c, "metrics::deserialize");
@@ -100,6 +184,7 @@ std::shared_ptr<Metric> deserialize(const Config& c) {
     return std::make_shared<AUC>(name("auc"), static_cast<int>(n),
                                  k.get_string("curve", "ROC"), k.get_string("summation_method", "interpolation"));
   }
+  if (auto m = deserialize_score(cls, k)) return m;
   detail::raise<ValueError>("metrics::deserialize: unknown metric class '{}' (config {})", cls, k.dump());
 }
 

@@ -9,19 +9,12 @@
 #include "strata/autograd/tape.hpp"
 #include "strata/losses.hpp"
 #include "strata/ops.hpp"
+#include "training/metric_weights.hpp"
 
 namespace strata::metrics {
 
 namespace {
-/// Per-sample weights as doubles, one per element of `values` (broadcast from [N]).
-std::vector<double> weights_for(const Tensor& values, const Tensor& sample_weight) {
-  const std::size_t n = static_cast<std::size_t>(values.size());
-  if (!sample_weight.defined()) return std::vector<double>(n, 1.0);
-  Tensor w = sample_weight;
-  if (w.rank() > values.rank() && w.shape().back() == 1) w = squeeze(w, {-1});
-  while (w.rank() < values.rank()) w = expand_dims(w, -1);
-  return broadcast_to(cast(w, DType::float64), values.shape()).to_vector<double>();
-}
+std::vector<double> weights_for(const Tensor& v, const Tensor& w) { return detail::metric_weights(v, w); }
 
 std::vector<std::int64_t> labels_of(const Tensor& y_true, const Tensor& y_pred) {
   Tensor t = y_true;
