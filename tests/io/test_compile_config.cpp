@@ -135,8 +135,8 @@ TEST_CASE("compile_from_config reads Keras 2's training_config, losses per outpu
   CHECK_THROWS_WITH(two.compile_from_config(Config::parse(R"({"optimizer": "sgd", "loss": ["mse", "mse", "mse"]})")),
                     Catch::Contains("3 losses for 2 outputs"));
   CHECK_THROWS_WITH(two.compile_from_config(Config::parse(R"({"optimizer": "adam"})")), Catch::Contains("has no loss"));
-  CHECK_THROWS_WITH(two.compile_from_config(Config::parse(R"({"loss": "mse", "metrics": [{"class_name": "F1Score"}]})")),
-                    Catch::Contains("unknown metric class 'F1Score'"));
+  CHECK_THROWS_WITH(two.compile_from_config(Config::parse(R"({"loss": "mse", "metrics": [{"class_name": "PrecisionAtRecall"}]})")),
+                    Catch::Contains("unknown metric class 'PrecisionAtRecall'"));
   CHECK_THROWS_WITH(two.compile_from_config(Config::parse(
                         R"({"loss": "mse", "metrics": [{"class_name": "AUC", "config": {"num_thresholds": 4000000000}}]})")),
                     Catch::Contains("AUC num_thresholds must be in [2, 1000000], got 4000000000"));
