@@ -8,6 +8,7 @@
 ///   acc.reset_state();                      // at each epoch
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -161,38 +162,58 @@ class Sum : public Mean {
   double result() const override { return total_; }
 };
 
-/// true positives / predicted positives, with predictions thresholded at 0.5.
-class Precision : public Metric {
+/// Precision (tp / (tp + fp)) or recall (tp / (tp + fn)) as Keras counts them: a label is
+/// positive when it is not 0, a prediction when it is above the threshold (each of several:
+/// read results()); top_k keeps only each row's k largest predictions (then, without
+/// thresholds, those k are the positive ones), class_id scores one column of [N, classes].
+class PrecisionRecall : public Metric {
  public:
-  explicit Precision(std::string name = "precision", double threshold = 0.5);
   void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
-  double result() const override { return tp_ + fp_ > 0 ? tp_ / (tp_ + fp_) : 0.0; }
-  void reset_state() override { tp_ = fp_ = 0; }
-  std::vector<double> state() const override { return {tp_, fp_}; }
+  /// The score (ValueError with several thresholds: read results()).
+  double result() const override;
+  /// The score at each threshold (0 where nothing was counted).
+  std::vector<double> results() const;
+  void reset_state() override;
+  /// tp at each threshold, then fp (precision) or fn (recall).
+  std::vector<double> state() const override;
   void set_state(const std::vector<double>& s) override;
+  const std::vector<double>& thresholds() const { return thresholds_; }
+  std::optional<std::int64_t> top_k() const { return top_k_; }
+  std::optional<std::int64_t> class_id() const { return class_id_; }
 
  protected:
+  PrecisionRecall(bool precision, std::string name, std::vector<double> thresholds, std::optional<std::int64_t> top_k,
+                  std::optional<std::int64_t> class_id);
   bool same_configuration(const Metric& other) const override;
 
  private:
-  double threshold_, tp_ = 0, fp_ = 0;
+  bool precision_;
+  std::vector<double> thresholds_;
+  std::optional<std::int64_t> top_k_, class_id_;
+  std::vector<double> tp_, other_;
 };
 
-/// true positives / actual positives.
-class Recall : public Metric {
+class Precision : public PrecisionRecall {
  public:
-  explicit Recall(std::string name = "recall", double threshold = 0.5);
-  void update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) override;
-  double result() const override { return tp_ + fn_ > 0 ? tp_ / (tp_ + fn_) : 0.0; }
-  void reset_state() override { tp_ = fn_ = 0; }
-  std::vector<double> state() const override { return {tp_, fn_}; }
-  void set_state(const std::vector<double>& s) override;
+  /// Keras's Precision(thresholds, top_k, class_id); no thresholds: 0.5 (or, with top_k, the top k).
+  explicit Precision(std::vector<double> thresholds = {}, std::optional<std::int64_t> top_k = std::nullopt,
+                     std::optional<std::int64_t> class_id = std::nullopt, std::string name = "precision")
+      : PrecisionRecall(true, std::move(name), std::move(thresholds), top_k, class_id) {}
+  /// Precision({0.3, 0.7}) reads as thresholds.
+  explicit Precision(std::initializer_list<double> thresholds, std::optional<std::int64_t> top_k = std::nullopt,
+                     std::optional<std::int64_t> class_id = std::nullopt, std::string name = "precision")
+      : Precision(std::vector<double>(thresholds), top_k, class_id, std::move(name)) {}
+};
 
- protected:
-  bool same_configuration(const Metric& other) const override;
-
- private:
-  double threshold_, tp_ = 0, fn_ = 0;
+class Recall : public PrecisionRecall {
+ public:
+  explicit Recall(std::vector<double> thresholds = {}, std::optional<std::int64_t> top_k = std::nullopt,
+                  std::optional<std::int64_t> class_id = std::nullopt, std::string name = "recall")
+      : PrecisionRecall(false, std::move(name), std::move(thresholds), top_k, class_id) {}
+  /// Recall({0.3, 0.7}) reads as thresholds.
+  explicit Recall(std::initializer_list<double> thresholds, std::optional<std::int64_t> top_k = std::nullopt,
+                  std::optional<std::int64_t> class_id = std::nullopt, std::string name = "recall")
+      : Recall(std::vector<double>(thresholds), top_k, class_id, std::move(name)) {}
 };
 
 /// Area under the ROC curve (or the precision-recall curve with curve = "PR"), as Keras

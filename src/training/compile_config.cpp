@@ -22,6 +22,22 @@ const Config* given(const Config& k, const char* key) {
   return v && !v->is_null() ? v : nullptr;
 }
 
+std::optional<std::int64_t> optional_int(const Config& k, const char* key) {
+  if (const Config* v = given(k, key)) return v->as_int();
+  return std::nullopt;
+}
+
+/// Keras's thresholds argument: absent or null (empty: the metric's default), one value, or a list.
+std::vector<double> threshold_list(const Config& k, const std::string& cls) {
+  std::vector<double> out;
+  const Config* t = given(k, "thresholds");
+  if (!t) return out;
+  if (!t->is_list()) return {t->as_double()};
+  if (t->size() > 1000000) detail::raise<ValueError>("metrics::deserialize: {} with {} thresholds", cls, t->size());
+  for (std::size_t i = 0; i < t->size(); ++i) out.push_back((*t)[i].as_double());
+  return out;
+}
+
 std::vector<std::int64_t> int_list(const Config& k, const char* key, std::vector<std::int64_t> fallback) {
   const Config* v = given(k, key);
   if (!v) return fallback;
@@ -36,10 +52,7 @@ std::vector<std::int64_t> int_list(const Config& k, const char* key, std::vector
 /// none of them).
 std::shared_ptr<Metric> deserialize_score(const std::string& cls, const Config& k) {
   auto name = [&](const char* fallback) { return k.get_string("name", fallback); };
-  auto optional_int = [&](const char* key) -> std::optional<std::int64_t> {
-    if (const Config* v = given(k, key)) return v->as_int();
-    return std::nullopt;
-  };
+  auto optional_int = [&](const char* key) { return metrics::optional_int(k, key); };
   auto optional_double = [&](const char* key) -> std::optional<double> {
     if (const Config* v = given(k, key)) return v->as_double();
     return std::nullopt;
@@ -56,15 +69,8 @@ std::shared_ptr<Metric> deserialize_score(const std::string& cls, const Config& 
                                                         {"FalseNegatives", Cell::false_negatives}};
   for (const auto& [c, cell] : counts)
     if (cls == c) {
-      std::vector<double> thresholds{0.5};
-      if (const Config* t = given(k, "thresholds")) {
-        thresholds.clear();
-        if (!t->is_list()) thresholds.push_back(t->as_double());
-        else if (t->size() > 1000000)
-          detail::raise<ValueError>("metrics::deserialize: {} with {} thresholds", cls, t->size());
-        else
-          for (std::size_t i = 0; i < t->size(); ++i) thresholds.push_back((*t)[i].as_double());
-      }
+      std::vector<double> thresholds = threshold_list(k, cls);
+      if (thresholds.empty()) thresholds = {0.5};
       static const char* const names[] = {"true_positives", "false_positives", "true_negatives", "false_negatives"};
       return std::make_shared<ConfusionCount>(cell, thresholds, name(names[static_cast<int>(cell)]));
     }
@@ -165,11 +171,10 @@ std::shared_ptr<Metric> deserialize(const Config& c) {
                                                            k.get_bool("from_logits", false));
   }
   if (cls == "Precision" || cls == "Recall") {
-    for (const char* key : {"top_k", "class_id"})
-      if (const Config* v = k.find(key); v && !v->is_null())
-        detail::raise<ValueError>("metrics::deserialize: {} with {} {}: not supported yet", cls, key, v->dump());
-    if (cls == "Precision") return std::make_shared<Precision>(name("precision"), threshold());
-    return std::make_shared<Recall>(name("recall"), threshold());
+    const std::vector<double> thresholds = threshold_list(k, cls);
+    const auto top_k = optional_int(k, "top_k"), class_id = optional_int(k, "class_id");
+    if (cls == "Precision") return std::make_shared<Precision>(thresholds, top_k, class_id, name("precision"));
+    return std::make_shared<Recall>(thresholds, top_k, class_id, name("recall"));
   }
   if (cls == "AUC") {
     for (const char* key : {"thresholds", "label_weights", "num_labels"})

@@ -57,21 +57,6 @@ void Mean::set_state(const std::vector<double>& s) {
   count_ = s[1];
 }
 
-void Precision::set_state(const std::vector<double>& s) {
-  check_state_size(*this, s, 2);
-  tp_ = s[0];
-  fp_ = s[1];
-}
-bool Precision::same_configuration(const Metric& o) const {
-  return static_cast<const Precision&>(o).threshold_ == threshold_;
-}
-
-void Recall::set_state(const std::vector<double>& s) {
-  check_state_size(*this, s, 2);
-  tp_ = s[0];
-  fn_ = s[1];
-}
-bool Recall::same_configuration(const Metric& o) const { return static_cast<const Recall&>(o).threshold_ == threshold_; }
 
 std::vector<double> AUC::state() const {
   std::vector<double> s;
@@ -181,28 +166,6 @@ MeanSquaredError::MeanSquaredError(std::string name)
       }) {}
 
 // ---- precision, recall ---------------------------------------------------------------------------------------
-
-Precision::Precision(std::string name, double threshold) : Metric(std::move(name)), threshold_(threshold) {}
-
-void Precision::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
-  const auto t = y_true.to_vector<double>(), p = y_pred.to_vector<double>();
-  const auto w = weights_for(y_pred, sample_weight);
-  if (t.size() != p.size())
-    detail::raise<ShapeError>("Precision: y_true {} and y_pred {} differ in size", y_true.shape(), y_pred.shape());
-  for (std::size_t i = 0; i < p.size(); ++i)
-    if (p[i] > threshold_) (t[i] > 0.5 ? tp_ : fp_) += w[i];
-}
-
-Recall::Recall(std::string name, double threshold) : Metric(std::move(name)), threshold_(threshold) {}
-
-void Recall::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
-  const auto t = y_true.to_vector<double>(), p = y_pred.to_vector<double>();
-  const auto w = weights_for(y_pred, sample_weight);
-  if (t.size() != p.size())
-    detail::raise<ShapeError>("Recall: y_true {} and y_pred {} differ in size", y_true.shape(), y_pred.shape());
-  for (std::size_t i = 0; i < p.size(); ++i)
-    if (t[i] > 0.5) (p[i] > threshold_ ? tp_ : fn_) += w[i];
-}
 
 // ---- AUC -------------------------------------------------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
+#include <limits>
+#include <numeric>
 #include <typeinfo>
 
 #include "detail/errors.hpp"
@@ -44,6 +46,92 @@ void check_same_size(const char* who, const Tensor& y_true, const Tensor& y_pred
     strata::detail::raise<ShapeError>("{}: y_true {} and y_pred {} differ in size", who, y_true.shape(), y_pred.shape());
 }
 }  // namespace
+
+// ---- Precision, Recall ------------------------------------------------------------------------------
+
+PrecisionRecall::PrecisionRecall(bool precision, std::string name, std::vector<double> thresholds,
+                                 std::optional<std::int64_t> top_k, std::optional<std::int64_t> class_id)
+    : Metric(std::move(name)), precision_(precision), thresholds_(std::move(thresholds)), top_k_(top_k),
+      class_id_(class_id) {
+  // Keras: 0.5 by default; with top_k, -inf (the k kept are the positive ones)
+  if (thresholds_.empty()) thresholds_ = {top_k_ ? -std::numeric_limits<double>::infinity() : 0.5};
+  for (double t : thresholds_)
+    if (!(t >= 0 && t <= 1) && !(std::isinf(t) && t < 0))
+      strata::detail::raise<ValueError>("{}: thresholds must be in [0, 1], got {}", this->name(), t);
+  if (top_k_ && *top_k_ < 1) strata::detail::raise<ValueError>("{}: top_k must be >= 1, got {}", this->name(), *top_k_);
+  if (class_id_ && *class_id_ < 0)
+    strata::detail::raise<ValueError>("{}: class_id must be >= 0, got {}", this->name(), *class_id_);
+  tp_.assign(thresholds_.size(), 0.0);
+  other_.assign(thresholds_.size(), 0.0);
+}
+
+void PrecisionRecall::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
+  check_same_size(name().c_str(), y_true, y_pred);
+  std::vector<double> t = y_true.to_vector<double>(), p = y_pred.to_vector<double>();
+  std::vector<double> w = strata::detail::metric_weights(y_pred, sample_weight);
+  const std::int64_t c = y_pred.rank() > 0 ? y_pred.shape().back() : 1;
+  if (top_k_ || class_id_) {
+    if (y_pred.rank() < 1 || y_true.shape() != y_pred.shape())
+      strata::detail::raise<ShapeError>("{}: top_k and class_id need y_true and y_pred of one shape [..., classes], "
+                                        "got {} and {}",
+                                        name(), y_true.shape(), y_pred.shape());
+    if (class_id_ && *class_id_ >= c)
+      strata::detail::raise<ValueError>("{}: class_id {} for {} classes", name(), *class_id_, c);
+  }
+  if (top_k_ && c > 0) {  // each row keeps its k largest predictions (the first among equals)
+    std::vector<std::int64_t> order(static_cast<std::size_t>(c));
+    for (std::size_t row = 0; row < p.size(); row += static_cast<std::size_t>(c)) {
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
+        return p[row + static_cast<std::size_t>(a)] > p[row + static_cast<std::size_t>(b)];
+      });
+      for (std::size_t r = static_cast<std::size_t>(std::min(*top_k_, c)); r < order.size(); ++r)
+        p[row + static_cast<std::size_t>(order[r])] = -std::numeric_limits<double>::infinity();
+    }
+  }
+  const auto keep = [&](std::size_t i) { return !class_id_ || static_cast<std::int64_t>(i) % c == *class_id_; };
+  for (std::size_t k = 0; k < thresholds_.size(); ++k)
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      if (!keep(i)) continue;
+      const bool label = t[i] != 0, predicted = p[i] > thresholds_[k];
+      if (label && predicted) tp_[k] += w[i];
+      else if (precision_ ? (!label && predicted) : (label && !predicted)) other_[k] += w[i];
+    }
+}
+
+std::vector<double> PrecisionRecall::results() const {
+  std::vector<double> r(tp_.size());
+  for (std::size_t k = 0; k < r.size(); ++k) r[k] = tp_[k] + other_[k] > 0 ? tp_[k] / (tp_[k] + other_[k]) : 0.0;
+  return r;
+}
+
+double PrecisionRecall::result() const {
+  const std::vector<double> r = results();
+  if (r.size() != 1)
+    strata::detail::raise<ValueError>("{}: {} thresholds give {} scores: read results()", name(), r.size(), r.size());
+  return r[0];
+}
+
+void PrecisionRecall::reset_state() {
+  std::fill(tp_.begin(), tp_.end(), 0.0);
+  std::fill(other_.begin(), other_.end(), 0.0);
+}
+
+std::vector<double> PrecisionRecall::state() const {
+  std::vector<double> s = tp_;
+  s.insert(s.end(), other_.begin(), other_.end());
+  return s;
+}
+
+void PrecisionRecall::set_state(const std::vector<double>& s) {
+  check_size(*this, s, 2 * thresholds_.size());
+  split_state(s, {&tp_, &other_});
+}
+
+bool PrecisionRecall::same_configuration(const Metric& o) const {
+  const auto& m = static_cast<const PrecisionRecall&>(o);
+  return m.precision_ == precision_ && m.thresholds_ == thresholds_ && m.top_k_ == top_k_ && m.class_id_ == class_id_;
+}
 
 // ---- TruePositives, FalsePositives, TrueNegatives, FalseNegatives ------------------------------
 

@@ -260,7 +260,7 @@ TEST_CASE("metrics report their state and merge the states of metrics updated ap
   m.update_state(f64({1, 2, 3}, {3}));
   CHECK(m.state() == std::vector<double>{6, 3});
   // only metrics that count alike merge
-  metrics::Precision p5, p7("precision", 0.7);
+  metrics::Precision p5, p7({0.7});
   CHECK_THROWS_WITH(p5.merge_state({&p7}), Catch::Contains("another class or configuration"));
   metrics::Recall r;
   CHECK_THROWS_AS(p5.merge_state({&r}), ValueError);

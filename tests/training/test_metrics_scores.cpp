@@ -222,3 +222,55 @@ TEST_CASE("the score metrics load from Keras configs and run in compile", "[metr
   CHECK(logs.get("f1_score") == Approx(want.result()).epsilon(1e-6));
   CHECK(logs.get("one_hot_mean_io_u") == Approx(want_iou.result()).epsilon(1e-6));
 }
+
+TEST_CASE("Precision and Recall: threshold lists, top_k, class_id (Keras's examples)", "[metrics]") {
+  metrics::Precision p;
+  p.update_state(v({0, 1, 1, 1}), v({1, 0, 1, 1}));
+  CHECK(p.result() == Approx(2.0 / 3));
+  p.reset_state();
+  p.update_state(v({0, 1, 1, 1}), v({1, 0, 1, 1}), v({0, 0, 1, 0}));
+  CHECK(p.result() == 1.0);
+  metrics::Recall r;
+  r.update_state(v({0, 1, 1, 1}), v({1, 0, 1, 1}));
+  CHECK(r.result() == Approx(2.0 / 3));
+  // top_k alone: the k largest of the row are the positive predictions (the first among equals)
+  metrics::Precision top2({}, 2), top4({}, 4);
+  top2.update_state(v({0, 0, 1, 1}), v({1, 1, 1, 1}));
+  top4.update_state(v({0, 0, 1, 1}), v({1, 1, 1, 1}));
+  CHECK(top2.result() == 0.0);
+  CHECK(top4.result() == 0.5);
+  // several thresholds
+  metrics::Precision p3({0.0, 0.5, 0.8});
+  metrics::Recall r3({0.0, 0.5, 0.8});
+  p3.update_state(v({0, 1, 0, 1}), v({0.1, 0.4, 0.6, 0.9}));
+  r3.update_state(v({0, 1, 0, 1}), v({0.1, 0.4, 0.6, 0.9}));
+  CHECK(p3.results() == std::vector<double>{0.5, 0.5, 1.0});
+  CHECK(r3.results() == std::vector<double>{1.0, 0.5, 0.5});
+  CHECK_THROWS_WITH(p3.result(), Catch::Contains("read results()"));
+  // class_id: one column; with top_k, the rows' top k first
+  const Tensor yt = f64({0, 1, 0, 1, 0, 0, 0, 1, 0}, {3, 3}), yp = f64({0.2, 0.7, 0.1, 0.1, 0.6, 0.3, 0.5, 0.4, 0.1}, {3, 3});
+  metrics::Precision pc({}, std::nullopt, 1);
+  metrics::Recall rc({}, std::nullopt, 1);
+  metrics::Precision pk({}, 1, 1), pkt({0.65}, 1, 1);
+  for (metrics::PrecisionRecall* m : std::vector<metrics::PrecisionRecall*>{&pc, &rc, &pk, &pkt}) m->update_state(yt, yp);
+  CHECK(pc.result() == 0.5);
+  CHECK(rc.result() == 0.5);
+  CHECK(pk.result() == 0.5);
+  CHECK(pkt.result() == 1.0);
+  // merge, configurations, errors
+  metrics::Precision a({0.0, 0.5, 0.8}), b({0.0, 0.5, 0.8});
+  a.update_state(v({0, 1}), v({0.1, 0.4}));
+  b.update_state(v({0, 1}), v({0.6, 0.9}));
+  a.merge_state({&b});
+  CHECK(a.results() == p3.results());
+  CHECK_THROWS_AS(a.merge_state({&pc}), ValueError);
+  CHECK_THROWS_AS(metrics::Precision({1.5}), ValueError);
+  CHECK_THROWS_AS(metrics::Recall({}, 0), ValueError);
+  CHECK_THROWS_WITH(metrics::Precision({}, std::nullopt, 3).update_state(yt, yp), Catch::Contains("class_id 3 for 3 classes"));
+  auto loaded = metrics::deserialize(Config::parse(
+      R"({"class_name": "Precision", "config": {"name": "p", "thresholds": null, "top_k": 1, "class_id": 1}})"));
+  loaded->update_state(yt, yp);
+  CHECK(loaded->result() == 0.5);
+  auto listed = metrics::deserialize(Config::parse(R"({"class_name": "Recall", "config": {"thresholds": [0.0, 0.5, 0.8]}})"));
+  CHECK(dynamic_cast<metrics::Recall&>(*listed).thresholds().size() == 3);
+}
