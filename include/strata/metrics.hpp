@@ -105,7 +105,10 @@ class TopKCategoricalAccuracy : public MeanMetricWrapper {
 /// Sparse labels among the k largest predictions.
 class SparseTopKCategoricalAccuracy : public MeanMetricWrapper {
  public:
-  explicit SparseTopKCategoricalAccuracy(std::int64_t k = 5, std::string name = "sparse_top_k_categorical_accuracy");
+  /// from_sorted_ids: y_pred holds each row's predicted class ids, best first ([N, m], as
+  /// top_k's indices), and a hit is the label among the first k of them (Keras 3).
+  explicit SparseTopKCategoricalAccuracy(std::int64_t k = 5, std::string name = "sparse_top_k_categorical_accuracy",
+                                         bool from_sorted_ids = false);
 };
 class MeanSquaredError : public MeanMetricWrapper {
  public:

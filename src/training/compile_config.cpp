@@ -140,7 +140,8 @@ std::shared_ptr<Metric> deserialize(const Config& c) {
   if (cls == "TopKCategoricalAccuracy")
     return std::make_shared<TopKCategoricalAccuracy>(k.get_int("k", 5), name("top_k_categorical_accuracy"));
   if (cls == "SparseTopKCategoricalAccuracy")
-    return std::make_shared<SparseTopKCategoricalAccuracy>(k.get_int("k", 5), name("sparse_top_k_categorical_accuracy"));
+    return std::make_shared<SparseTopKCategoricalAccuracy>(k.get_int("k", 5), name("sparse_top_k_categorical_accuracy"),
+                                                           k.get_bool("from_sorted_ids", false));
   if (cls == "MeanSquaredError") return std::make_shared<MeanSquaredError>(name("mean_squared_error"));
   if (cls == "Mean") return std::make_shared<Mean>(name("mean"));
   if (cls == "Sum") return std::make_shared<Sum>(name("sum"));

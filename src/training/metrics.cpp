@@ -156,16 +156,36 @@ TopKCategoricalAccuracy::TopKCategoricalAccuracy(std::int64_t k, std::string nam
         return top_k_hits(argmax(t, -1).to_vector<std::int64_t>(), p, k);
       }) {}
 
-SparseTopKCategoricalAccuracy::SparseTopKCategoricalAccuracy(std::int64_t k, std::string name)
-    : MeanMetricWrapper(std::move(name),
-                        [k](const Tensor& t, const Tensor& p) { return top_k_hits(labels_of(t, p), p, k); }) {}
+namespace {
+/// 1 where the label is among the first k ids of its row of sorted ids [N, m].
+Tensor sorted_id_hits(const std::vector<std::int64_t>& labels, const Tensor& ids, std::int64_t k) {
+  if (ids.rank() != 2 || ids.dim(0) != static_cast<std::int64_t>(labels.size()))
+    detail::raise<ShapeError>("sparse_top_k_categorical_accuracy (from_sorted_ids): y_pred must be [{}, ids], got {}",
+                              labels.size(), ids.shape());
+  const auto v = cast(ids, DType::int64).to_vector<std::int64_t>();
+  const std::int64_t m = ids.dim(1), first = std::min(k, m);
+  std::vector<double> hits(labels.size(), 0.0);
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    for (std::int64_t j = 0; j < first; ++j)
+      if (v[i * static_cast<std::size_t>(m) + static_cast<std::size_t>(j)] == labels[i]) hits[i] = 1.0;
+  return Tensor::from_vector(hits, {static_cast<std::int64_t>(labels.size())}, DType::float64);
+}
+}  // namespace
+
+SparseTopKCategoricalAccuracy::SparseTopKCategoricalAccuracy(std::int64_t k, std::string name, bool from_sorted_ids)
+    : MeanMetricWrapper(std::move(name), [k, from_sorted_ids](const Tensor& t, const Tensor& p) {
+        if (!from_sorted_ids) return top_k_hits(labels_of(t, p), p, k);
+        Tensor labels = t;
+        if (labels.rank() == 2 && labels.dim(1) == 1) labels = squeeze(labels, {-1});
+        return sorted_id_hits(cast(labels, DType::int64).to_vector<std::int64_t>(), p, k);
+      }) {
+  if (k < 1) detail::raise<ValueError>("{}: k must be >= 1, got {}", this->name(), k);
+}
 
 MeanSquaredError::MeanSquaredError(std::string name)
     : MeanMetricWrapper(std::move(name), [](const Tensor& t, const Tensor& p) {
         return cast(losses::mean_squared_error(t, p), DType::float64);
       }) {}
-
-// ---- precision, recall ---------------------------------------------------------------------------------------
 
 // ---- AUC -------------------------------------------------------------------------------------------------------
 

@@ -274,3 +274,24 @@ TEST_CASE("Precision and Recall: threshold lists, top_k, class_id (Keras's examp
   auto listed = metrics::deserialize(Config::parse(R"({"class_name": "Recall", "config": {"thresholds": [0.0, 0.5, 0.8]}})"));
   CHECK(dynamic_cast<metrics::Recall&>(*listed).thresholds().size() == 3);
 }
+
+TEST_CASE("SparseTopKCategoricalAccuracy(from_sorted_ids): the label among the first k ids", "[metrics]") {
+  const Tensor labels = i64({2, 1}, {2}), ids = i64({1, 2, 3, 3, 0, 1}, {2, 3});
+  const std::vector<std::pair<std::int64_t, double>> want = {{1, 0.0}, {2, 0.5}, {3, 1.0}, {5, 1.0}};
+  for (const auto& [k, acc] : want) {
+    metrics::SparseTopKCategoricalAccuracy m(k, "top", true);
+    m.update_state(labels, ids);
+    INFO("k = " << k);
+    CHECK(m.result() == acc);
+  }
+  metrics::SparseTopKCategoricalAccuracy col(2, "top", true);  // labels [N, 1] too
+  col.update_state(i64({2, 1}, {2, 1}), ids);
+  CHECK(col.result() == 0.5);
+  CHECK_THROWS_AS(metrics::SparseTopKCategoricalAccuracy(2, "top", true).update_state(labels, i64({1, 2}, {2})),
+                  ShapeError);
+  CHECK_THROWS_AS(metrics::SparseTopKCategoricalAccuracy(0), ValueError);
+  auto loaded = metrics::deserialize(Config::parse(
+      R"({"class_name": "SparseTopKCategoricalAccuracy", "config": {"k": 2, "from_sorted_ids": true}})"));
+  loaded->update_state(labels, ids);
+  CHECK(loaded->result() == 0.5);
+}
