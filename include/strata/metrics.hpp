@@ -196,28 +196,21 @@ class PrecisionRecall : public Metric {
   std::vector<double> tp_, other_;
 };
 
-class Precision : public PrecisionRecall {
- public:
-  /// Keras's Precision(thresholds, top_k, class_id); no thresholds: 0.5 (or, with top_k, the top k).
-  explicit Precision(std::vector<double> thresholds = {}, std::optional<std::int64_t> top_k = std::nullopt,
-                     std::optional<std::int64_t> class_id = std::nullopt, std::string name = "precision")
-      : PrecisionRecall(true, std::move(name), std::move(thresholds), top_k, class_id) {}
-  /// Precision({0.3, 0.7}) reads as thresholds.
-  explicit Precision(std::initializer_list<double> thresholds, std::optional<std::int64_t> top_k = std::nullopt,
-                     std::optional<std::int64_t> class_id = std::nullopt, std::string name = "precision")
-      : Precision(std::vector<double>(thresholds), top_k, class_id, std::move(name)) {}
-};
-
-class Recall : public PrecisionRecall {
- public:
-  explicit Recall(std::vector<double> thresholds = {}, std::optional<std::int64_t> top_k = std::nullopt,
-                  std::optional<std::int64_t> class_id = std::nullopt, std::string name = "recall")
-      : PrecisionRecall(false, std::move(name), std::move(thresholds), top_k, class_id) {}
-  /// Recall({0.3, 0.7}) reads as thresholds.
-  explicit Recall(std::initializer_list<double> thresholds, std::optional<std::int64_t> top_k = std::nullopt,
-                  std::optional<std::int64_t> class_id = std::nullopt, std::string name = "recall")
-      : Recall(std::vector<double>(thresholds), top_k, class_id, std::move(name)) {}
-};
+/// Keras's Precision(thresholds, top_k, class_id) and Recall(...); no thresholds: 0.5 (or, with
+/// top_k, the top k); Precision({0.3, 0.7}) reads as thresholds.
+#define STRATA_PRECISION_RECALL(Class, is_precision, default_name)                                          \
+  class Class : public PrecisionRecall {                                                                    \
+   public:                                                                                                  \
+    explicit Class(std::vector<double> thresholds = {}, std::optional<std::int64_t> top_k = std::nullopt,    \
+                   std::optional<std::int64_t> class_id = std::nullopt, std::string name = default_name)     \
+        : PrecisionRecall(is_precision, std::move(name), std::move(thresholds), top_k, class_id) {}         \
+    explicit Class(std::initializer_list<double> thresholds, std::optional<std::int64_t> top_k = std::nullopt, \
+                   std::optional<std::int64_t> class_id = std::nullopt, std::string name = default_name)     \
+        : Class(std::vector<double>(thresholds), top_k, class_id, std::move(name)) {}                       \
+  };
+STRATA_PRECISION_RECALL(Precision, true, "precision")
+STRATA_PRECISION_RECALL(Recall, false, "recall")
+#undef STRATA_PRECISION_RECALL
 
 /// Area under the ROC curve (or the precision-recall curve with curve = "PR"), as Keras
 /// computes it: confusion counts at num_thresholds evenly spaced thresholds, trapezoidal sum.

@@ -41,6 +41,32 @@ double single_result(const Metric& m, const std::vector<double>& r, const char* 
   return r[0];
 }
 
+/// Keras's thresholds: each in [0, 1] (-inf too where `allow_neg_inf`: top_k's default).
+void check_thresholds(const Metric& m, const std::vector<double>& thresholds, bool allow_neg_inf) {
+  if (thresholds.empty()) strata::detail::raise<ValueError>("{}: needs at least one threshold", m.name());
+  for (double t : thresholds)
+    if (!(t >= 0 && t <= 1) && !(allow_neg_inf && std::isinf(t) && t < 0))
+      strata::detail::raise<ValueError>("{}: thresholds must be in [0, 1], got {}", m.name(), t);
+}
+
+/// The weighted confusion matrix at one threshold, as Keras counts it: a label is positive when
+/// it is not 0, a prediction when it is above the threshold; positions where `keep` is false
+/// are skipped.
+struct Confusion {
+  double tp = 0, fp = 0, tn = 0, fn = 0;
+};
+template <class Keep>
+Confusion confusion_at(const std::vector<double>& t, const std::vector<double>& p, const std::vector<double>& w,
+                       double threshold, Keep keep) {
+  Confusion c;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (!keep(i)) continue;
+    const bool label = t[i] != 0, predicted = p[i] > threshold;
+    (label ? (predicted ? c.tp : c.fn) : (predicted ? c.fp : c.tn)) += w[i];
+  }
+  return c;
+}
+
 void check_same_size(const char* who, const Tensor& y_true, const Tensor& y_pred) {
   if (y_true.size() != y_pred.size())
     strata::detail::raise<ShapeError>("{}: y_true {} and y_pred {} differ in size", who, y_true.shape(), y_pred.shape());
@@ -55,9 +81,7 @@ PrecisionRecall::PrecisionRecall(bool precision, std::string name, std::vector<d
       class_id_(class_id) {
   // Keras: 0.5 by default; with top_k, -inf (the k kept are the positive ones)
   if (thresholds_.empty()) thresholds_ = {top_k_ ? -std::numeric_limits<double>::infinity() : 0.5};
-  for (double t : thresholds_)
-    if (!(t >= 0 && t <= 1) && !(std::isinf(t) && t < 0))
-      strata::detail::raise<ValueError>("{}: thresholds must be in [0, 1], got {}", this->name(), t);
+  check_thresholds(*this, thresholds_, /*allow_neg_inf=*/true);
   if (top_k_ && *top_k_ < 1) strata::detail::raise<ValueError>("{}: top_k must be >= 1, got {}", this->name(), *top_k_);
   if (class_id_ && *class_id_ < 0)
     strata::detail::raise<ValueError>("{}: class_id must be >= 0, got {}", this->name(), *class_id_);
@@ -90,13 +114,11 @@ void PrecisionRecall::update_state(const Tensor& y_true, const Tensor& y_pred, c
     }
   }
   const auto keep = [&](std::size_t i) { return !class_id_ || static_cast<std::int64_t>(i) % c == *class_id_; };
-  for (std::size_t k = 0; k < thresholds_.size(); ++k)
-    for (std::size_t i = 0; i < p.size(); ++i) {
-      if (!keep(i)) continue;
-      const bool label = t[i] != 0, predicted = p[i] > thresholds_[k];
-      if (label && predicted) tp_[k] += w[i];
-      else if (precision_ ? (!label && predicted) : (label && !predicted)) other_[k] += w[i];
-    }
+  for (std::size_t k = 0; k < thresholds_.size(); ++k) {
+    const Confusion m = confusion_at(t, p, w, thresholds_[k], keep);
+    tp_[k] += m.tp;
+    other_[k] += precision_ ? m.fp : m.fn;
+  }
 }
 
 std::vector<double> PrecisionRecall::results() const {
@@ -137,28 +159,22 @@ bool PrecisionRecall::same_configuration(const Metric& o) const {
 
 ConfusionCount::ConfusionCount(Cell cell, std::vector<double> thresholds, std::string name)
     : Metric(std::move(name)), cell_(cell), thresholds_(std::move(thresholds)), counts_(thresholds_.size(), 0.0) {
-  if (thresholds_.empty()) strata::detail::raise<ValueError>("{}: needs at least one threshold", this->name());
-  for (double t : thresholds_)
-    if (!(t >= 0 && t <= 1))
-      strata::detail::raise<ValueError>("{}: thresholds must be in [0, 1], got {}", this->name(), t);
+  check_thresholds(*this, thresholds_, /*allow_neg_inf=*/false);
 }
 
 void ConfusionCount::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
   check_same_size(name().c_str(), y_true, y_pred);
   const auto t = y_true.to_vector<double>(), p = y_pred.to_vector<double>();
   const auto w = strata::detail::metric_weights(y_pred, sample_weight);
-  for (std::size_t k = 0; k < thresholds_.size(); ++k)
-    for (std::size_t i = 0; i < p.size(); ++i) {
-      const bool label = t[i] != 0, predicted = p[i] > thresholds_[k];
-      bool hit = false;
-      switch (cell_) {
-        case Cell::true_positives: hit = label && predicted; break;
-        case Cell::false_positives: hit = !label && predicted; break;
-        case Cell::true_negatives: hit = !label && !predicted; break;
-        case Cell::false_negatives: hit = label && !predicted; break;
-      }
-      if (hit) counts_[k] += w[i];
+  for (std::size_t k = 0; k < thresholds_.size(); ++k) {
+    const Confusion m = confusion_at(t, p, w, thresholds_[k], [](std::size_t) { return true; });
+    switch (cell_) {
+      case Cell::true_positives: counts_[k] += m.tp; break;
+      case Cell::false_positives: counts_[k] += m.fp; break;
+      case Cell::true_negatives: counts_[k] += m.tn; break;
+      case Cell::false_negatives: counts_[k] += m.fn; break;
     }
+  }
 }
 
 double ConfusionCount::result() const {

@@ -89,6 +89,12 @@ void check_weights_close(const Model& a, const Model& b, double rtol) {
   }
 }
 
+/// fit on this rank alone (the one-process reference every rank computes for itself).
+History fit_alone(Model& m, const Data& d, FitOptions o) {
+  o.distributed = false;
+  return m.fit(d.x, d.y, o);
+}
+
 /// Whether every rank holds these bits.
 bool same_on_every_rank(std::uint64_t h) {
   for (std::int64_t v : dist::allgather(static_cast<std::int64_t>(h)))
@@ -194,9 +200,7 @@ TEST_CASE("a distributed fit matches one process on the global batch (float64)",
   Model m = mlp(100 + static_cast<std::uint64_t>(dist::rank()), 6, sgd);
   History h = m.fit(d.x, d.y, o);
   Model ref = mlp(100, 6, sgd);
-  FitOptions lo = o;
-  lo.distributed = false;
-  History hr = ref.fit(d.x, d.y, lo);
+  History hr = fit_alone(ref, d, o);
   check_weights_close(m, ref, 1e-12);
   REQUIRE(h.get("loss").size() == 3);
   for (std::size_t e = 0; e < 3; ++e) {
@@ -220,9 +224,7 @@ TEST_CASE("validation data is sharded and merged: val_ logs match one process", 
   Model m = mlp(7, 6, true);
   History h = m.fit(d.x, d.y, o);
   Model ref = mlp(7, 6, true);
-  FitOptions lo = o;
-  lo.distributed = false;
-  History hr = ref.fit(d.x, d.y, lo);
+  History hr = fit_alone(ref, d, o);
   check_weights_close(m, ref, 1e-12);
   for (std::size_t e = 0; e < 2; ++e) {
     CHECK(h.get("val_loss")[e] == Approx(hr.get("val_loss")[e]).epsilon(1e-12));
@@ -492,9 +494,7 @@ TEST_CASE("an overridden train_step reduces through Model::reduce_gradients, or 
   hand.compile(optimizers::SGD(0.2, 0.9), "sparse_categorical_crossentropy");
   hand.fit(d.x, d.y, options(2));
   Model ref = mlp(31, 6, true);
-  FitOptions lo = options(2);
-  lo.distributed = false;
-  ref.fit(d.x, d.y, lo);
+  fit_alone(ref, d, options(2));
   check_weights_close(hand, ref, 1e-12);
   CHECK(same_on_every_rank(dist::weights_hash(hand)));
   HandStep forgets(mlp(31, 6, true), false);
